@@ -1,0 +1,437 @@
+//! Referrals (call-offs under a framework agreement), placements, monthly attendance,
+//! exits with outcome codes, and follow-ups after exit.
+
+use chrono::{Months, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use super::{RuleViolation, Text};
+use crate::calendar;
+use crate::ids::{
+    AgreementId, ExitId, FollowUpId, OrganisationId, ParticipantId, PlacementId, PlacementTypeId,
+    ReferralId,
+};
+use crate::period::{DateRange, YearMonth};
+
+crate::code_enum! {
+    /// Where a referral stands. The supplier accepts or declines.
+    pub enum ReferralStatus {
+        Pending = "pending",
+        Accepted = "accepted",
+        Declined = "declined",
+        Withdrawn = "withdrawn",
+    }
+}
+
+/// A case worker's referral of a participant to a supplier under an agreement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Referral {
+    pub id: ReferralId,
+    pub participant_id: ParticipantId,
+    pub agreement_id: AgreementId,
+    pub organisation_id: OrganisationId,
+    pub placement_type_id: PlacementTypeId,
+    /// Why this placement and supplier were chosen (by ranking or by the participant's needs).
+    pub reason: Text,
+    pub status: ReferralStatus,
+    pub referred_on: NaiveDate,
+    pub decided_on: Option<NaiveDate>,
+}
+
+/// Hours per week of a placement, in minutes to stay exact (1–60 hours).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "u32", into = "u32")]
+pub struct WeeklyMinutes(u32);
+
+impl WeeklyMinutes {
+    /// 1 to 60 hours a week, in minutes.
+    pub fn new(minutes: u32) -> Result<WeeklyMinutes, RuleViolation> {
+        if !(60..=60 * 60).contains(&minutes) {
+            return Err(RuleViolation::new(
+                "hours_per_week",
+                "Timmar per vecka måste vara mellan 1 och 60.",
+                "Hours per week must be between 1 and 60.",
+            ));
+        }
+        Ok(WeeklyMinutes(minutes))
+    }
+
+    /// The minutes.
+    pub fn minutes(self) -> u32 {
+        self.0
+    }
+}
+
+impl TryFrom<u32> for WeeklyMinutes {
+    type Error = RuleViolation;
+    fn try_from(m: u32) -> Result<Self, Self::Error> {
+        WeeklyMinutes::new(m)
+    }
+}
+
+impl From<WeeklyMinutes> for u32 {
+    fn from(w: WeeklyMinutes) -> u32 {
+        w.0
+    }
+}
+
+/// A participant at a supplier over a period. The period's end is the actual end once the
+/// placement has ended; until then `planned_end` says when it is expected to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Placement {
+    pub id: PlacementId,
+    pub referral_id: Option<ReferralId>,
+    pub participant_id: ParticipantId,
+    pub agreement_id: AgreementId,
+    pub period: DateRange,
+    pub planned_end: NaiveDate,
+    pub hours_per_week: WeeklyMinutes,
+    pub goals: Option<Text>,
+}
+
+/// The most attendance a day can hold for the purpose of reporting: 10 hours.
+pub const MAX_MINUTES_PER_WORKING_DAY: u32 = 10 * 60;
+
+/// Working days of `month` inside `period` (weekdays that are not public holidays or
+/// equated days).
+pub fn working_days_in(month: YearMonth, period: &DateRange) -> u32 {
+    month
+        .first_day()
+        .iter_days()
+        .take_while(|d| *d <= month.last_day())
+        .filter(|d| period.contains(*d) && calendar::is_working_day(*d))
+        .count() as u32
+}
+
+crate::code_enum! {
+    /// A month's attendance report moves from draft to submitted to approved; approval
+    /// locks it, and later corrections go through credit notes.
+    pub enum AttendanceStatus {
+        Draft = "draft",
+        Submitted = "submitted",
+        Approved = "approved",
+    }
+}
+
+/// One placement's attendance in one month.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttendanceMonth {
+    pub placement_id: PlacementId,
+    pub month: YearMonth,
+    pub attended_minutes: u32,
+    pub sick_days: u32,
+    /// Approved leave (ledighet).
+    pub leave_days: u32,
+    pub unexcused_days: u32,
+    pub status: AttendanceStatus,
+}
+
+impl AttendanceMonth {
+    /// Attendance may not exceed 10 hours per working day of the placement in the month,
+    /// and absence days may not exceed those working days.
+    pub fn check(
+        month: YearMonth,
+        period: &DateRange,
+        attended_minutes: u32,
+        absence_days: u32,
+    ) -> Result<(), RuleViolation> {
+        let days = working_days_in(month, period);
+        let max = days * MAX_MINUTES_PER_WORKING_DAY;
+        if attended_minutes > max {
+            return Err(RuleViolation::new(
+                "attended_hours",
+                format!(
+                    "{month} har {days} arbetsdagar inom placeringen, så högst {} timmar kan rapporteras.",
+                    max / 60
+                ),
+                format!(
+                    "{month} has {days} working days within the placement, so at most {} hours can be reported.",
+                    max / 60
+                ),
+            ));
+        }
+        if absence_days > days {
+            return Err(RuleViolation::new(
+                "absence_days",
+                format!("Frånvarodagarna kan vara högst {days}, antalet arbetsdagar inom placeringen i {month}."),
+                format!("Absence days can be at most {days}, the working days within the placement in {month}."),
+            ));
+        }
+        Ok(())
+    }
+}
+
+crate::code_enum! {
+    /// Why a placement ended, in codes that map onto the national indicator
+    /// (Kolada/SKR: "deltagare som börjat arbeta eller studera").
+    pub enum ExitOutcome {
+        /// Employment on the regular labour market without subsidy, at least one month.
+        WorkUnsubsidised = "work_unsubsidised",
+        /// Subsidised employment on the regular labour market, at least one month.
+        WorkSubsidised = "work_subsidised",
+        /// Employment shorter than one continuous month: not counted as work.
+        WorkShort = "work_short",
+        /// Municipal labour-market employment (e.g. extratjänst in the municipality's own
+        /// programme): not counted as work by the indicator.
+        MunicipalEmployment = "municipal_employment",
+        /// Studies with eligibility for study allowance (studiemedel).
+        StudiesWithAllowance = "studies_with_allowance",
+        /// Studies without study-allowance eligibility: not counted as studies.
+        StudiesWithoutAllowance = "studies_without_allowance",
+        /// Moved on to another labour-market programme.
+        OtherProgramme = "other_programme",
+        /// Illness or sick leave.
+        Illness = "illness",
+        /// Moved from the municipality.
+        Moved = "moved",
+        /// Parental leave.
+        ParentalLeave = "parental_leave",
+        /// Ended without an activity (broke off, no longer reachable).
+        Interrupted = "interrupted",
+        /// Any other reason.
+        Other = "other",
+    }
+}
+
+/// How an exit counts for the national indicator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IndicatorCategory {
+    Work,
+    Studies,
+    Neither,
+}
+
+impl ExitOutcome {
+    /// The indicator category of this outcome.
+    pub fn indicator(self) -> IndicatorCategory {
+        match self {
+            ExitOutcome::WorkUnsubsidised | ExitOutcome::WorkSubsidised => IndicatorCategory::Work,
+            ExitOutcome::StudiesWithAllowance => IndicatorCategory::Studies,
+            _ => IndicatorCategory::Neither,
+        }
+    }
+
+    /// Whether the exit counts as "began to work or study" in the national indicator.
+    pub fn counts_as_work_or_studies(self) -> bool {
+        self.indicator() != IndicatorCategory::Neither
+    }
+
+    /// The outcome's Swedish name.
+    pub fn name_sv(self) -> &'static str {
+        match self {
+            ExitOutcome::WorkUnsubsidised => "Arbete utan stöd (minst en månad)",
+            ExitOutcome::WorkSubsidised => "Arbete med stöd (minst en månad)",
+            ExitOutcome::WorkShort => "Arbete kortare än en månad",
+            ExitOutcome::MunicipalEmployment => "Kommunal arbetsmarknadsanställning",
+            ExitOutcome::StudiesWithAllowance => "Studier med rätt till studiemedel",
+            ExitOutcome::StudiesWithoutAllowance => "Studier utan rätt till studiemedel",
+            ExitOutcome::OtherProgramme => "Annan insats",
+            ExitOutcome::Illness => "Sjukdom",
+            ExitOutcome::Moved => "Flytt",
+            ExitOutcome::ParentalLeave => "Föräldraledighet",
+            ExitOutcome::Interrupted => "Avbrott",
+            ExitOutcome::Other => "Annat",
+        }
+    }
+
+    /// The outcome's English name.
+    pub fn name_en(self) -> &'static str {
+        match self {
+            ExitOutcome::WorkUnsubsidised => "Work without subsidy (at least one month)",
+            ExitOutcome::WorkSubsidised => "Subsidised work (at least one month)",
+            ExitOutcome::WorkShort => "Work shorter than one month",
+            ExitOutcome::MunicipalEmployment => "Municipal labour-market employment",
+            ExitOutcome::StudiesWithAllowance => "Studies with study allowance",
+            ExitOutcome::StudiesWithoutAllowance => "Studies without study allowance",
+            ExitOutcome::OtherProgramme => "Other programme",
+            ExitOutcome::Illness => "Illness",
+            ExitOutcome::Moved => "Moved",
+            ExitOutcome::ParentalLeave => "Parental leave",
+            ExitOutcome::Interrupted => "Interrupted",
+            ExitOutcome::Other => "Other",
+        }
+    }
+}
+
+/// The end of a placement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Exit {
+    pub id: ExitId,
+    pub placement_id: PlacementId,
+    pub exit_date: NaiveDate,
+    pub outcome: ExitOutcome,
+    /// What the outcome rests on (employment contract, admission letter, …).
+    pub evidence: Option<Text>,
+}
+
+impl Exit {
+    /// An exit cannot come before the placement started.
+    pub fn check(placement_start: NaiveDate, exit_date: NaiveDate) -> Result<(), RuleViolation> {
+        if exit_date < placement_start {
+            return Err(RuleViolation::new(
+                "exit_date",
+                format!("Avslutsdatumet kan inte vara före placeringens start {placement_start}."),
+                format!(
+                    "The exit date cannot be before the placement started on {placement_start}."
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+crate::code_enum! {
+    /// When a follow-up is due, counted from the exit.
+    pub enum FollowUpPoint {
+        Months3 = "3",
+        Months6 = "6",
+        Months12 = "12",
+    }
+}
+
+impl FollowUpPoint {
+    /// Months after the exit.
+    pub fn months(self) -> u32 {
+        match self {
+            FollowUpPoint::Months3 => 3,
+            FollowUpPoint::Months6 => 6,
+            FollowUpPoint::Months12 => 12,
+        }
+    }
+
+    /// The day the follow-up is due for an exit on `exit_date`.
+    pub fn due_on(self, exit_date: NaiveDate) -> NaiveDate {
+        exit_date
+            .checked_add_months(Months::new(self.months()))
+            .expect("date in range")
+    }
+}
+
+crate::code_enum! {
+    /// A participant's situation at a follow-up.
+    pub enum FollowUpStatus {
+        Employed = "employed",
+        SubsidisedEmployment = "subsidised_employment",
+        Studying = "studying",
+        InProgramme = "in_programme",
+        Unemployed = "unemployed",
+        OnIncomeSupport = "on_income_support",
+        Unknown = "unknown",
+    }
+}
+
+impl FollowUpStatus {
+    /// Whether the participant was employed (with or without subsidy).
+    pub fn is_employed(self) -> bool {
+        matches!(
+            self,
+            FollowUpStatus::Employed | FollowUpStatus::SubsidisedEmployment
+        )
+    }
+}
+
+/// A follow-up of a participant some months after an exit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowUp {
+    pub id: FollowUpId,
+    pub exit_id: ExitId,
+    pub point: FollowUpPoint,
+    pub recorded_on: NaiveDate,
+    pub status: FollowUpStatus,
+}
+
+impl FollowUp {
+    /// A follow-up cannot be recorded before the exit it follows.
+    pub fn check(exit_date: NaiveDate, recorded_on: NaiveDate) -> Result<(), RuleViolation> {
+        if recorded_on < exit_date {
+            return Err(RuleViolation::new(
+                "recorded_on",
+                format!("Uppföljningen kan inte göras före avslutet {exit_date}."),
+                format!("The follow-up cannot be recorded before the exit on {exit_date}."),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn indicator_counts_only_regular_work_and_eligible_studies() {
+        let counted: Vec<_> = ExitOutcome::ALL
+            .iter()
+            .filter(|o| o.counts_as_work_or_studies())
+            .map(|o| o.as_str())
+            .collect();
+        assert_eq!(
+            counted,
+            [
+                "work_unsubsidised",
+                "work_subsidised",
+                "studies_with_allowance"
+            ]
+        );
+        assert_eq!(
+            ExitOutcome::MunicipalEmployment.indicator(),
+            IndicatorCategory::Neither
+        );
+    }
+
+    #[test]
+    fn attendance_limits_follow_working_days() {
+        // May 2024: 23 weekdays, minus 1 May and Ascension Day (9 May) = 21 working days.
+        let month = YearMonth::new(2024, 5).unwrap();
+        let whole = DateRange::new(d(2024, 1, 1), None).unwrap();
+        assert_eq!(working_days_in(month, &whole), 21);
+        assert!(AttendanceMonth::check(month, &whole, 21 * 600, 0).is_ok());
+        assert_eq!(
+            AttendanceMonth::check(month, &whole, 21 * 600 + 1, 0)
+                .unwrap_err()
+                .field,
+            "attended_hours"
+        );
+        assert_eq!(
+            AttendanceMonth::check(month, &whole, 0, 22)
+                .unwrap_err()
+                .field,
+            "absence_days"
+        );
+        // A placement starting Monday 27 May has 5 working days in May.
+        let late = DateRange::new(d(2024, 5, 27), None).unwrap();
+        assert_eq!(working_days_in(month, &late), 5);
+    }
+
+    #[test]
+    fn exits_and_follow_ups_keep_order() {
+        assert!(Exit::check(d(2024, 3, 1), d(2024, 3, 1)).is_ok());
+        assert_eq!(
+            Exit::check(d(2024, 3, 1), d(2024, 2, 29))
+                .unwrap_err()
+                .field,
+            "exit_date"
+        );
+        assert!(FollowUp::check(d(2024, 3, 1), d(2024, 2, 1)).is_err());
+        assert_eq!(
+            FollowUpPoint::Months3.due_on(d(2024, 11, 30)),
+            d(2025, 2, 28)
+        );
+        assert_eq!(
+            FollowUpPoint::Months12.due_on(d(2024, 2, 29)),
+            d(2025, 2, 28)
+        );
+    }
+
+    #[test]
+    fn weekly_minutes_bounds() {
+        assert!(WeeklyMinutes::new(59).is_err());
+        assert!(WeeklyMinutes::new(60).is_ok());
+        assert!(WeeklyMinutes::new(3600).is_ok());
+        assert!(WeeklyMinutes::new(3601).is_err());
+    }
+}

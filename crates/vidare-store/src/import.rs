@@ -1,0 +1,402 @@
+//! Bulk loading for imports: all rows or none.
+//!
+//! The rows arrive already validated by the domain types; what can still go wrong is a
+//! key that the tenant already holds. Both backends load inside one transaction and,
+//! if any key was already stored, roll back and report the file's lines that clash.
+//! SQLite loads with multi-row `INSERT … ON CONFLICT DO NOTHING` statements (the
+//! per-statement cost of the driver dominates single-row inserts); PostgreSQL loads
+//! with `COPY … FROM STDIN`, its fastest path.
+
+use sqlx::Row;
+use vidare_domain::model::participant::NewParticipant;
+
+use crate::repo::organisations::NewOrganisation;
+use crate::rows::int;
+use crate::{Backend, Scoped, StoreError};
+
+/// One column value of a row to load.
+#[derive(Debug, Clone, Copy)]
+pub enum Value<'a> {
+    Int(i64),
+    Bool(bool),
+    Text(&'a str),
+    NullableInt(Option<i64>),
+    NullableText(Option<&'a str>),
+}
+
+/// A row type that can be bulk-loaded.
+pub trait BulkRow: Sync {
+    /// The table to load into.
+    const TABLE: &'static str;
+    /// The columns, `tenant_id` first.
+    const COLUMNS: &'static [&'static str];
+    /// The column that is unique per tenant (the natural key).
+    const KEY: &'static str;
+    /// The row's natural key as stored.
+    fn key(&self) -> String;
+    /// The row's values in [`BulkRow::COLUMNS`] order, after `tenant_id`.
+    fn values<'a>(&'a self, key: &'a str, out: &mut Vec<Value<'a>>);
+}
+
+/// A row with the line of the file it came from, for error messages.
+#[derive(Debug, Clone)]
+pub struct Numbered<T> {
+    pub line: u64,
+    pub row: T,
+}
+
+/// Why a bulk load wrote nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum BulkError {
+    /// These lines carry keys the tenant already holds.
+    #[error("{} row(s) already exist (lines {})", lines.len(), lines.iter().map(u64::to_string).collect::<Vec<_>>().join(", "))]
+    AlreadyStored {
+        field: &'static str,
+        lines: Vec<u64>,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for BulkError {
+    fn from(e: sqlx::Error) -> Self {
+        BulkError::Store(e.into())
+    }
+}
+
+/// Rows per INSERT statement on SQLite; 12 columns × 500 stays well under SQLite's
+/// 32 766 bound parameters.
+const SQLITE_BATCH: usize = 500;
+
+impl BulkRow for NewParticipant {
+    const TABLE: &'static str = "participants";
+    const COLUMNS: &'static [&'static str] = &[
+        "tenant_id",
+        "personal_number",
+        "first_name",
+        "last_name",
+        "gender",
+        "born_abroad",
+        "education",
+        "months_on_income_support",
+        "health_limitation",
+        "swedish_level",
+        "prior_work_experience",
+        "synthetic",
+    ];
+    const KEY: &'static str = "personal_number";
+
+    fn key(&self) -> String {
+        self.personal_number.canonical()
+    }
+
+    fn values<'a>(&'a self, key: &'a str, out: &mut Vec<Value<'a>>) {
+        let c = &self.covariates;
+        out.extend([
+            Value::Text(key),
+            Value::Text(self.first_name.as_str()),
+            Value::Text(self.last_name.as_str()),
+            Value::Text(c.gender.as_str()),
+            Value::Bool(c.born_abroad),
+            Value::Text(c.education.as_str()),
+            Value::Int(int(c.months_on_income_support)),
+            Value::Bool(c.health_limitation),
+            Value::Text(c.swedish_level.as_str()),
+            Value::Bool(c.prior_work_experience),
+            Value::Bool(self.synthetic),
+        ]);
+    }
+}
+
+impl BulkRow for NewOrganisation {
+    const TABLE: &'static str = "organisations";
+    const COLUMNS: &'static [&'static str] = &[
+        "tenant_id",
+        "org_number",
+        "name",
+        "legal_form",
+        "idea_driven",
+        "in_idea_driven_register",
+        "headcount_total",
+        "headcount_target_groups",
+        "annual_turnover_ore",
+        "email",
+        "synthetic",
+    ];
+    const KEY: &'static str = "org_number";
+
+    fn key(&self) -> String {
+        self.org_number.canonical()
+    }
+
+    fn values<'a>(&'a self, key: &'a str, out: &mut Vec<Value<'a>>) {
+        out.extend([
+            Value::Text(key),
+            Value::Text(self.name.as_str()),
+            Value::Text(self.legal_form.as_str()),
+            Value::Bool(self.idea_driven),
+            Value::Bool(self.in_idea_driven_register),
+            Value::NullableInt(self.headcount.map(|h| int(h.total()))),
+            Value::NullableInt(self.headcount.map(|h| int(h.from_target_groups()))),
+            Value::NullableInt(self.annual_turnover.map(|m| m.ore())),
+            Value::NullableText(self.email.as_ref().map(|e| e.as_str())),
+            Value::Bool(self.synthetic),
+        ]);
+    }
+}
+
+macro_rules! bind_value {
+    ($q:expr, $v:expr) => {
+        match $v {
+            Value::Int(i) => $q.bind(i),
+            Value::Bool(b) => $q.bind(b),
+            Value::Text(s) => $q.bind(s),
+            Value::NullableInt(i) => $q.bind(i),
+            Value::NullableText(s) => $q.bind(s),
+        }
+    };
+}
+
+impl Scoped<'_> {
+    /// Loads every row or none. Keys the tenant already holds are reported with their
+    /// lines and nothing is written. Returns the number of rows written.
+    pub async fn bulk_insert<T: BulkRow>(&self, rows: &[Numbered<T>]) -> Result<u64, BulkError> {
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let keys: Vec<String> = rows.iter().map(|r| r.row.key()).collect();
+        let written = match self.backend() {
+            Backend::Sqlite(pool) => {
+                let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                let mut written = 0;
+                let full_sql = insert_sql::<T>(SQLITE_BATCH);
+                let mut values = Vec::with_capacity(SQLITE_BATCH * T::COLUMNS.len());
+                for (chunk, chunk_keys) in rows.chunks(SQLITE_BATCH).zip(keys.chunks(SQLITE_BATCH))
+                {
+                    let tail_sql;
+                    let sql = if chunk.len() == SQLITE_BATCH {
+                        &full_sql
+                    } else {
+                        tail_sql = insert_sql::<T>(chunk.len());
+                        &tail_sql
+                    };
+                    values.clear();
+                    for (r, key) in chunk.iter().zip(chunk_keys) {
+                        values.push(Value::Int(self.tid()));
+                        r.row.values(key, &mut values);
+                    }
+                    let mut q = sqlx::query(sql);
+                    for v in values.iter().copied() {
+                        q = bind_value!(q, v);
+                    }
+                    written += q.execute(&mut *tx).await?.rows_affected();
+                }
+                if written == rows.len() as u64 {
+                    tx.commit().await?;
+                }
+                written
+            }
+            Backend::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                let sql = format!(
+                    "COPY {} ({}) FROM STDIN (FORMAT text)",
+                    T::TABLE,
+                    T::COLUMNS.join(", ")
+                );
+                let mut copy = tx.copy_in_raw(&sql).await?;
+                let mut buf = Vec::with_capacity(1 << 20);
+                let mut values = Vec::with_capacity(T::COLUMNS.len());
+                let mut failed = None;
+                for (r, key) in rows.iter().zip(&keys) {
+                    values.clear();
+                    values.push(Value::Int(self.tid()));
+                    r.row.values(key, &mut values);
+                    write_copy_line(&mut buf, &values);
+                    if buf.len() >= 1 << 20 {
+                        if let Err(e) = copy.send(std::mem::take(&mut buf)).await {
+                            failed = Some(e);
+                            break;
+                        }
+                        buf.reserve(1 << 20);
+                    }
+                }
+                let result = match failed {
+                    Some(e) => {
+                        let _ = copy.abort("import failed").await;
+                        Err(e)
+                    }
+                    None => {
+                        if !buf.is_empty() {
+                            copy.send(buf).await?;
+                        }
+                        copy.finish().await
+                    }
+                };
+                match result {
+                    Ok(n) => {
+                        tx.commit().await?;
+                        n
+                    }
+                    Err(sqlx::Error::Database(db)) if db.is_unique_violation() => 0,
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        };
+        if written == rows.len() as u64 {
+            return Ok(written);
+        }
+        // Something clashed and the transaction was rolled back: find which lines.
+        let stored = self.existing_keys::<T>(&keys).await?;
+        let mut lines: Vec<u64> = rows
+            .iter()
+            .zip(&keys)
+            .filter(|(_, k)| stored.contains(k.as_str()))
+            .map(|(r, _)| r.line)
+            .collect();
+        lines.sort_unstable();
+        if lines.is_empty() {
+            // Keys repeated within the rows themselves; callers check that first, so this
+            // is a programming error rather than bad input.
+            return Err(StoreError::Conflict { field: T::KEY }.into());
+        }
+        Err(BulkError::AlreadyStored {
+            field: T::KEY,
+            lines,
+        })
+    }
+
+    /// Which of `keys` the tenant already holds.
+    async fn existing_keys<T: BulkRow>(
+        &self,
+        keys: &[String],
+    ) -> Result<std::collections::HashSet<String>, StoreError> {
+        let mut found = std::collections::HashSet::new();
+        for chunk in keys.chunks(SQLITE_BATCH) {
+            let placeholders: Vec<String> =
+                (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+            let sql = format!(
+                "SELECT {key} FROM {table} WHERE tenant_id = $1 AND {key} IN ({})",
+                placeholders.join(", "),
+                key = T::KEY,
+                table = T::TABLE
+            );
+            crate::with_pool!(self, |pool| {
+                let mut q = sqlx::query(&sql).bind(self.tid());
+                for k in chunk {
+                    q = q.bind(k.as_str());
+                }
+                for row in q.fetch_all(pool).await? {
+                    found.insert(row.try_get::<String, _>(0)?);
+                }
+            });
+        }
+        Ok(found)
+    }
+}
+
+fn insert_sql<T: BulkRow>(rows: usize) -> String {
+    let cols = T::COLUMNS.len();
+    let mut sql = format!(
+        "INSERT INTO {} ({}) VALUES ",
+        T::TABLE,
+        T::COLUMNS.join(", ")
+    );
+    for r in 0..rows {
+        if r > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('$');
+            sql.push_str(&(r * cols + c + 1).to_string());
+        }
+        sql.push(')');
+    }
+    sql.push_str(&format!(" ON CONFLICT (tenant_id, {}) DO NOTHING", T::KEY));
+    sql
+}
+
+/// Appends one row in PostgreSQL's COPY text format.
+fn write_copy_line(buf: &mut Vec<u8>, values: &[Value<'_>]) {
+    use std::io::Write;
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            buf.push(b'\t');
+        }
+        match *v {
+            Value::Int(n) | Value::NullableInt(Some(n)) => {
+                let _ = write!(buf, "{n}");
+            }
+            Value::Bool(b) => buf.push(if b { b't' } else { b'f' }),
+            Value::Text(s) | Value::NullableText(Some(s)) => escape_copy(buf, s),
+            Value::NullableInt(None) | Value::NullableText(None) => buf.extend_from_slice(b"\\N"),
+        }
+    }
+    buf.push(b'\n');
+}
+
+fn escape_copy(buf: &mut Vec<u8>, s: &str) {
+    for &b in s.as_bytes() {
+        match b {
+            b'\\' => buf.extend_from_slice(b"\\\\"),
+            b'\t' => buf.extend_from_slice(b"\\t"),
+            b'\n' => buf.extend_from_slice(b"\\n"),
+            b'\r' => buf.extend_from_slice(b"\\r"),
+            _ => buf.push(b),
+        }
+    }
+}
+
+impl Scoped<'_> {
+    /// Inserts one row through the same column mapping as bulk loads, returning its id.
+    pub(crate) async fn insert_row<T: BulkRow>(&self, row: &T) -> Result<i64, StoreError> {
+        let key = row.key();
+        let mut values = vec![Value::Int(self.tid())];
+        row.values(&key, &mut values);
+        let placeholders: Vec<String> = (1..=values.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "INSERT INTO {} ({}) VALUES ({}) RETURNING id",
+            T::TABLE,
+            T::COLUMNS.join(", "),
+            placeholders.join(", ")
+        );
+        let id: i64 = crate::with_pool!(self, |pool| {
+            let mut q = sqlx::query_scalar(&sql);
+            for v in values.iter().copied() {
+                q = bind_value!(q, v);
+            }
+            q.fetch_one(pool).await?
+        });
+        Ok(id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copy_text_is_escaped() {
+        let mut buf = Vec::new();
+        write_copy_line(
+            &mut buf,
+            &[
+                Value::Int(1),
+                Value::Text("a\tb\\c\nd"),
+                Value::NullableText(None),
+                Value::Bool(true),
+            ],
+        );
+        assert_eq!(buf, b"1\ta\\tb\\\\c\\nd\t\\N\tt\n");
+    }
+
+    #[test]
+    fn insert_statement_numbers_every_parameter() {
+        let sql = insert_sql::<NewParticipant>(2);
+        assert!(sql.contains("($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12), ($13,"));
+        assert!(sql.ends_with("($13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24) ON CONFLICT (tenant_id, personal_number) DO NOTHING"));
+    }
+}

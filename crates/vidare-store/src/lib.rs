@@ -1,0 +1,263 @@
+//! Vidare's storage: one interface over two backends.
+//!
+//! [`Store`] is the interface every other crate uses. It holds either an SQLite pool
+//! (the embedded default) or a PostgreSQL pool (production and scale-out). Each query is
+//! written once, in SQL that both backends accept, and compiled twice — once per
+//! backend — by the [`with_pool!`] and [`with_tx!`] macros, so both implementations
+//! always do the same thing. Where the backends genuinely differ (connection set-up,
+//! locking, bulk loading with `COPY`) the code says so in one place.
+//!
+//! Every row belongs to a tenant. Queries about a tenant's data go through
+//! [`Store::tenant`], which returns a [`Scoped`] handle that binds the tenant id into
+//! every statement; no method on it can reach another tenant's rows.
+
+mod error;
+pub mod import;
+mod migrate;
+pub mod repo;
+mod rows;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+use vidare_domain::ids::TenantId;
+
+pub use error::StoreError;
+pub use migrate::SchemaStatus;
+
+/// Which database a [`Store`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackendKind {
+    Sqlite,
+    Postgres,
+}
+
+impl BackendKind {
+    /// `sqlite` or `postgres`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BackendKind::Sqlite => "sqlite",
+            BackendKind::Postgres => "postgres",
+        }
+    }
+}
+
+/// The concrete pool behind a [`Store`]; used by the query macros.
+#[doc(hidden)]
+#[derive(Debug, Clone)]
+pub enum Backend {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs `$body` with `$pool` bound to the concrete pool of either backend. The body is
+/// compiled once per backend, so the same SQL and row mapping serve both.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! with_pool {
+    ($store:expr, |$pool:ident| $body:expr) => {
+        match $store.backend() {
+            $crate::Backend::Sqlite($pool) => $body,
+            $crate::Backend::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Runs `$body` inside a write transaction bound to `$tx`, committing when the body
+/// returns normally; an early return through `?` drops the transaction, which rolls it
+/// back. On SQLite the transaction starts with `BEGIN IMMEDIATE`, taking the write lock
+/// up front so that two writers never deadlock upgrading read locks (the busy timeout
+/// then queues them).
+#[macro_export]
+#[doc(hidden)]
+macro_rules! with_tx {
+    ($store:expr, |$tx:ident| $body:expr) => {
+        match $store.backend() {
+            $crate::Backend::Sqlite(pool) => {
+                #[allow(unused_mut)]
+                let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+            $crate::Backend::Postgres(pool) => {
+                #[allow(unused_mut)]
+                let mut $tx = pool.begin().await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+        }
+    };
+}
+
+/// Vidare's database, whichever backend holds it. Cheap to clone: clones share the pool.
+#[derive(Debug, Clone)]
+pub struct Store {
+    backend: Backend,
+}
+
+/// How long a writer waits for SQLite's lock before giving up.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+impl Store {
+    /// Opens the database at `url`: `sqlite://PATH` (created if missing), `sqlite::memory:`,
+    /// or `postgres://…`. Does not migrate; see [`Store::migrate`] and
+    /// [`Store::schema_status`].
+    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)
+                .map_err(|e| StoreError::InvalidUrl {
+                    url: redact(url),
+                    reason: e.to_string(),
+                })?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                .foreign_keys(true)
+                .pragma("temp_store", "memory")
+                .pragma("cache_size", "-65536");
+            let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+            let pool = SqlitePoolOptions::new()
+                // An in-memory database exists per connection, so it must have exactly one.
+                .max_connections(if in_memory { 1 } else { 8 })
+                .min_connections(if in_memory { 1 } else { 0 })
+                .idle_timeout(if in_memory {
+                    None
+                } else {
+                    Some(Duration::from_secs(600))
+                })
+                .max_lifetime(if in_memory {
+                    None
+                } else {
+                    Some(Duration::from_secs(3600))
+                })
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(options)
+                .await
+                .map_err(|e| StoreError::unreachable(url, e))?;
+            Ok(Store {
+                backend: Backend::Sqlite(pool),
+            })
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url).map_err(|e| StoreError::InvalidUrl {
+                url: redact(url),
+                reason: e.to_string(),
+            })?;
+            Store::connect_postgres(options, url).await
+        } else {
+            Err(StoreError::InvalidUrl {
+                url: redact(url),
+                reason: "use sqlite://PATH or postgres://USER@HOST/DATABASE".into(),
+            })
+        }
+    }
+
+    pub(crate) async fn connect_postgres(
+        options: PgConnectOptions,
+        url: &str,
+    ) -> Result<Store, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .map_err(|e| StoreError::unreachable(url, e))?;
+        Ok(Store {
+            backend: Backend::Postgres(pool),
+        })
+    }
+
+    /// Which backend this store uses.
+    pub fn kind(&self) -> BackendKind {
+        match self.backend {
+            Backend::Sqlite(_) => BackendKind::Sqlite,
+            Backend::Postgres(_) => BackendKind::Postgres,
+        }
+    }
+
+    #[doc(hidden)]
+    pub fn backend(&self) -> &Backend {
+        &self.backend
+    }
+
+    /// A handle whose every query is limited to one tenant's rows.
+    pub fn tenant(&self, tenant_id: TenantId) -> Scoped<'_> {
+        Scoped {
+            store: self,
+            tenant_id,
+        }
+    }
+
+    /// Checks that the database answers (for `/healthz`).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        with_pool!(self, |pool| {
+            sqlx::query("SELECT 1").execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    /// Closes every connection, waiting for those in use to be returned.
+    pub async fn close(&self) {
+        with_pool!(self, |pool| pool.close().await)
+    }
+}
+
+/// Queries limited to one tenant. Obtained from [`Store::tenant`]; the repository
+/// methods live in [`repo`].
+#[derive(Debug, Clone, Copy)]
+pub struct Scoped<'a> {
+    store: &'a Store,
+    tenant_id: TenantId,
+}
+
+impl<'a> Scoped<'a> {
+    /// The tenant this handle is limited to.
+    pub fn tenant_id(&self) -> TenantId {
+        self.tenant_id
+    }
+
+    #[doc(hidden)]
+    pub fn backend(&self) -> &'a Backend {
+        &self.store.backend
+    }
+
+    pub(crate) fn tid(&self) -> i64 {
+        self.tenant_id.get()
+    }
+}
+
+/// A database URL with any password replaced, safe for logs and messages.
+pub fn redact(url: &str) -> String {
+    // postgres://user:secret@host/db → postgres://user:***@host/db
+    if let Some((scheme, rest)) = url.split_once("://") {
+        if let Some((userinfo, host)) = rest.split_once('@') {
+            if let Some((user, _)) = userinfo.split_once(':') {
+                return format!("{scheme}://{user}:***@{host}");
+            }
+        }
+    }
+    url.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_never_reach_messages() {
+        assert_eq!(
+            super::redact("postgres://vidare:hemligt@db.example/vidare"),
+            "postgres://vidare:***@db.example/vidare"
+        );
+        assert_eq!(
+            super::redact("postgres://vidare@db/vidare"),
+            "postgres://vidare@db/vidare"
+        );
+        assert_eq!(super::redact("sqlite://x.db"), "sqlite://x.db");
+    }
+}

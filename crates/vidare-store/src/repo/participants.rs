@@ -1,0 +1,137 @@
+//! Participants. Reading one is a read of personal data: the web layer records it in
+//! the access log; this layer only fetches.
+
+use vidare_domain::ids::{ParticipantId, TenantId};
+use vidare_domain::model::participant::{
+    Covariates, EducationLevel, Gender, NewParticipant, Participant, SwedishLevel,
+};
+use vidare_domain::model::Text;
+use vidare_domain::personnummer::PersonalIdentityNumber;
+
+use crate::repo::Page;
+use crate::rows::{conv, count, int};
+use crate::{with_pool, Scoped, StoreError};
+
+#[derive(sqlx::FromRow)]
+struct ParticipantRow {
+    id: i64,
+    tenant_id: i64,
+    personal_number: String,
+    first_name: String,
+    last_name: String,
+    gender: String,
+    born_abroad: bool,
+    education: String,
+    months_on_income_support: i64,
+    health_limitation: bool,
+    swedish_level: String,
+    prior_work_experience: bool,
+    synthetic: bool,
+}
+
+impl TryFrom<ParticipantRow> for Participant {
+    type Error = StoreError;
+    fn try_from(r: ParticipantRow) -> Result<Self, StoreError> {
+        const E: &str = "participant";
+        Ok(Participant {
+            id: ParticipantId(r.id),
+            tenant_id: TenantId(r.tenant_id),
+            personal_number: conv(
+                E,
+                r.id,
+                PersonalIdentityNumber::parse_canonical(&r.personal_number),
+            )?,
+            first_name: conv(E, r.id, Text::parse(&r.first_name))?,
+            last_name: conv(E, r.id, Text::parse(&r.last_name))?,
+            covariates: Covariates {
+                gender: conv(E, r.id, Gender::parse(&r.gender))?,
+                born_abroad: r.born_abroad,
+                education: conv(E, r.id, EducationLevel::parse(&r.education))?,
+                months_on_income_support: count(E, r.id, r.months_on_income_support)?,
+                health_limitation: r.health_limitation,
+                swedish_level: conv(E, r.id, SwedishLevel::parse(&r.swedish_level))?,
+                prior_work_experience: r.prior_work_experience,
+            },
+            synthetic: r.synthetic,
+        })
+    }
+}
+
+const COLUMNS: &str = "id, tenant_id, personal_number, first_name, last_name, gender, born_abroad, \
+    education, months_on_income_support, health_limitation, swedish_level, prior_work_experience, synthetic";
+
+impl Scoped<'_> {
+    /// Registers a participant. The same identity number twice in a tenant is a conflict
+    /// on `personal_number`.
+    pub async fn insert_participant(
+        &self,
+        p: &NewParticipant,
+    ) -> Result<ParticipantId, StoreError> {
+        p.covariates.check()?;
+        let id = self.insert_row(p).await?;
+        Ok(ParticipantId(id))
+    }
+
+    /// The participant with this id in the tenant.
+    pub async fn get_participant(&self, id: ParticipantId) -> Result<Participant, StoreError> {
+        let row: Option<ParticipantRow> = with_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT id, tenant_id, personal_number, first_name, last_name, gender, born_abroad, \
+                 education, months_on_income_support, health_limitation, swedish_level, \
+                 prior_work_experience, synthetic FROM participants WHERE tenant_id = $1 AND id = $2",
+            )
+            .bind(self.tid())
+            .bind(id.get())
+            .fetch_optional(pool)
+            .await?
+        });
+        row.ok_or(StoreError::NotFound {
+            entity: "participant",
+        })?
+        .try_into()
+    }
+
+    /// The participant with this identity number in the tenant, if any.
+    pub async fn participant_by_personal_number(
+        &self,
+        pnr: &PersonalIdentityNumber,
+    ) -> Result<Option<Participant>, StoreError> {
+        let row: Option<ParticipantRow> = with_pool!(self, |pool| {
+            sqlx::query_as(&format!(
+                "SELECT {COLUMNS} FROM participants WHERE tenant_id = $1 AND personal_number = $2"
+            ))
+            .bind(self.tid())
+            .bind(pnr.canonical())
+            .fetch_optional(pool)
+            .await?
+        });
+        row.map(Participant::try_from).transpose()
+    }
+
+    /// A page of the tenant's participants, by name.
+    pub async fn list_participants(&self, page: Page) -> Result<Vec<Participant>, StoreError> {
+        let rows: Vec<ParticipantRow> = with_pool!(self, |pool| {
+            sqlx::query_as(&format!(
+                "SELECT {COLUMNS} FROM participants WHERE tenant_id = $1 \
+                 ORDER BY last_name, first_name, id LIMIT $2 OFFSET $3"
+            ))
+            .bind(self.tid())
+            .bind(int(page.limit))
+            .bind(int(page.offset))
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter().map(Participant::try_from).collect()
+    }
+
+    /// How many participants the tenant has.
+    pub async fn count_participants(&self) -> Result<u64, StoreError> {
+        let n: i64 = with_pool!(self, |pool| {
+            sqlx::query_scalar("SELECT COUNT(*) FROM participants WHERE tenant_id = $1")
+                .bind(self.tid())
+                .fetch_one(pool)
+                .await?
+        });
+        Ok(n as u64)
+    }
+}

@@ -1,0 +1,484 @@
+//! Referrals, placements, monthly attendance, exits and follow-ups.
+
+use chrono::NaiveDate;
+use vidare_domain::ids::{
+    AgreementId, ExitId, FollowUpId, OrganisationId, ParticipantId, PlacementId, PlacementTypeId,
+    ReferralId,
+};
+use vidare_domain::model::placement::{
+    AttendanceMonth, AttendanceStatus, Exit, ExitOutcome, FollowUp, FollowUpPoint, FollowUpStatus,
+    Placement, Referral, ReferralStatus, WeeklyMinutes,
+};
+use vidare_domain::model::{RuleViolation, Text};
+use vidare_domain::period::{DateRange, YearMonth};
+
+use crate::rows::{conv, count, int};
+use crate::{with_pool, with_tx, Scoped, StoreError};
+
+/// A referral to record.
+#[derive(Debug, Clone)]
+pub struct NewReferral {
+    pub participant_id: ParticipantId,
+    pub agreement_id: AgreementId,
+    pub reason: Text,
+    pub referred_on: NaiveDate,
+}
+
+#[derive(sqlx::FromRow)]
+struct ReferralRow {
+    id: i64,
+    participant_id: i64,
+    agreement_id: i64,
+    organisation_id: i64,
+    placement_type_id: i64,
+    reason: String,
+    status: String,
+    referred_on: NaiveDate,
+    decided_on: Option<NaiveDate>,
+}
+
+impl TryFrom<ReferralRow> for Referral {
+    type Error = StoreError;
+    fn try_from(r: ReferralRow) -> Result<Self, StoreError> {
+        const E: &str = "referral";
+        Ok(Referral {
+            id: ReferralId(r.id),
+            participant_id: ParticipantId(r.participant_id),
+            agreement_id: AgreementId(r.agreement_id),
+            organisation_id: OrganisationId(r.organisation_id),
+            placement_type_id: PlacementTypeId(r.placement_type_id),
+            reason: conv(E, r.id, Text::parse(&r.reason))?,
+            status: conv(E, r.id, ReferralStatus::parse(&r.status))?,
+            referred_on: r.referred_on,
+            decided_on: r.decided_on,
+        })
+    }
+}
+
+/// A placement to start.
+#[derive(Debug, Clone)]
+pub struct NewPlacement {
+    pub referral_id: Option<ReferralId>,
+    pub participant_id: ParticipantId,
+    pub agreement_id: AgreementId,
+    pub start: NaiveDate,
+    pub planned_end: NaiveDate,
+    pub hours_per_week: WeeklyMinutes,
+    pub goals: Option<Text>,
+}
+
+#[derive(sqlx::FromRow)]
+struct PlacementRow {
+    id: i64,
+    referral_id: Option<i64>,
+    participant_id: i64,
+    agreement_id: i64,
+    start_date: NaiveDate,
+    end_date: Option<NaiveDate>,
+    planned_end: NaiveDate,
+    weekly_minutes: i64,
+    goals: Option<String>,
+}
+
+impl TryFrom<PlacementRow> for Placement {
+    type Error = StoreError;
+    fn try_from(r: PlacementRow) -> Result<Self, StoreError> {
+        const E: &str = "placement";
+        Ok(Placement {
+            id: PlacementId(r.id),
+            referral_id: r.referral_id.map(ReferralId),
+            participant_id: ParticipantId(r.participant_id),
+            agreement_id: AgreementId(r.agreement_id),
+            period: conv(E, r.id, DateRange::new(r.start_date, r.end_date))?,
+            planned_end: r.planned_end,
+            hours_per_week: conv(
+                E,
+                r.id,
+                WeeklyMinutes::new(count(E, r.id, r.weekly_minutes)?),
+            )?,
+            goals: r
+                .goals
+                .map(|g| conv(E, r.id, Text::parse(&g)))
+                .transpose()?,
+        })
+    }
+}
+
+const PLACEMENT_COLUMNS: &str =
+    "id, referral_id, participant_id, agreement_id, start_date, end_date, \
+    planned_end, weekly_minutes, goals";
+
+#[derive(sqlx::FromRow)]
+struct AttendanceRow {
+    placement_id: i64,
+    month: String,
+    attended_minutes: i64,
+    sick_days: i64,
+    leave_days: i64,
+    unexcused_days: i64,
+    status: String,
+}
+
+impl TryFrom<AttendanceRow> for AttendanceMonth {
+    type Error = StoreError;
+    fn try_from(r: AttendanceRow) -> Result<Self, StoreError> {
+        const E: &str = "attendance_month";
+        let id = r.placement_id;
+        Ok(AttendanceMonth {
+            placement_id: PlacementId(id),
+            month: conv(E, id, YearMonth::parse(&r.month))?,
+            attended_minutes: count(E, id, r.attended_minutes)?,
+            sick_days: count(E, id, r.sick_days)?,
+            leave_days: count(E, id, r.leave_days)?,
+            unexcused_days: count(E, id, r.unexcused_days)?,
+            status: conv(E, id, AttendanceStatus::parse(&r.status))?,
+        })
+    }
+}
+
+impl Scoped<'_> {
+    /// Records a referral under an agreement in force on the referral date, within the
+    /// agreement's free capacity. The referral is pending until the supplier answers.
+    pub async fn insert_referral(&self, r: &NewReferral) -> Result<ReferralId, StoreError> {
+        let agreement = self.get_agreement(r.agreement_id).await?;
+        if !agreement.in_force_on(r.referred_on) {
+            return Err(RuleViolation::new(
+                "agreement_id",
+                "Avtalet gäller inte på remissdatumet. Välj ett avtal som gäller.",
+                "The agreement is not in force on the referral date. Choose one that is.",
+            )
+            .into());
+        }
+        self.get_participant(r.participant_id).await?;
+        let id: i64 = with_tx!(self, |tx| {
+            // Counted inside the write transaction so two case workers cannot both take
+            // the last place.
+            let used: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM placements WHERE tenant_id = $1 AND agreement_id = $2 \
+                 AND start_date <= $3 AND (end_date IS NULL OR end_date >= $3)",
+            )
+            .bind(self.tid())
+            .bind(agreement.id.get())
+            .bind(r.referred_on)
+            .fetch_one(&mut *tx)
+            .await?;
+            let pending: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM referrals WHERE tenant_id = $1 AND agreement_id = $2 AND status = 'pending'",
+            )
+            .bind(self.tid())
+            .bind(agreement.id.get())
+            .fetch_one(&mut *tx)
+            .await?;
+            if used + pending >= i64::from(agreement.capacity) {
+                return Err(RuleViolation::new(
+                    "agreement_id",
+                    format!(
+                        "Avtalet har inga lediga platser ({} av {} används). Välj ett annat avtal.",
+                        used + pending,
+                        agreement.capacity
+                    ),
+                    format!(
+                        "The agreement has no free places ({} of {} in use). Choose another agreement.",
+                        used + pending,
+                        agreement.capacity
+                    ),
+                )
+                .into());
+            }
+            sqlx::query_scalar(
+                "INSERT INTO referrals (tenant_id, participant_id, agreement_id, organisation_id, \
+                 placement_type_id, reason, status, referred_on) VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7) RETURNING id",
+            )
+            .bind(self.tid())
+            .bind(r.participant_id.get())
+            .bind(agreement.id.get())
+            .bind(agreement.organisation_id.get())
+            .bind(agreement.placement_type_id.get())
+            .bind(r.reason.as_str())
+            .bind(r.referred_on)
+            .fetch_one(&mut *tx)
+            .await?
+        });
+        Ok(ReferralId(id))
+    }
+
+    /// Records the supplier's answer to a pending referral.
+    pub async fn decide_referral(
+        &self,
+        id: ReferralId,
+        status: ReferralStatus,
+        on: NaiveDate,
+    ) -> Result<(), StoreError> {
+        let n = with_pool!(self, |pool| {
+            sqlx::query(
+                "UPDATE referrals SET status = $1, decided_on = $2 \
+                 WHERE tenant_id = $3 AND id = $4 AND status = 'pending'",
+            )
+            .bind(status.as_str())
+            .bind(on)
+            .bind(self.tid())
+            .bind(id.get())
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        if n == 0 {
+            return Err(StoreError::NotFound {
+                entity: "pending referral",
+            });
+        }
+        Ok(())
+    }
+
+    /// The referrals of a participant, newest first.
+    pub async fn referrals_of_participant(
+        &self,
+        participant: ParticipantId,
+    ) -> Result<Vec<Referral>, StoreError> {
+        let rows: Vec<ReferralRow> = with_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT id, participant_id, agreement_id, organisation_id, placement_type_id, reason, status, \
+                 referred_on, decided_on FROM referrals WHERE tenant_id = $1 AND participant_id = $2 \
+                 ORDER BY referred_on DESC, id DESC",
+            )
+            .bind(self.tid())
+            .bind(participant.get())
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter().map(Referral::try_from).collect()
+    }
+
+    /// Starts a placement under an agreement.
+    pub async fn insert_placement(&self, p: &NewPlacement) -> Result<PlacementId, StoreError> {
+        if p.planned_end < p.start {
+            return Err(RuleViolation::new(
+                "planned_end",
+                "Planerat slut kan inte vara före start.",
+                "The planned end cannot be before the start.",
+            )
+            .into());
+        }
+        let agreement = self.get_agreement(p.agreement_id).await?;
+        let id: i64 = with_pool!(self, |pool| {
+            sqlx::query_scalar(
+                "INSERT INTO placements (tenant_id, referral_id, participant_id, agreement_id, organisation_id, \
+                 start_date, planned_end, weekly_minutes, goals) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+            )
+            .bind(self.tid())
+            .bind(p.referral_id.map(|r| r.get()))
+            .bind(p.participant_id.get())
+            .bind(agreement.id.get())
+            .bind(agreement.organisation_id.get())
+            .bind(p.start)
+            .bind(p.planned_end)
+            .bind(int(p.hours_per_week.minutes()))
+            .bind(p.goals.as_ref().map(|g| g.as_str()))
+            .fetch_one(pool)
+            .await?
+        });
+        Ok(PlacementId(id))
+    }
+
+    /// The placement with this id in the tenant.
+    pub async fn get_placement(&self, id: PlacementId) -> Result<Placement, StoreError> {
+        let row: Option<PlacementRow> = with_pool!(self, |pool| {
+            sqlx::query_as(&format!(
+                "SELECT {PLACEMENT_COLUMNS} FROM placements WHERE tenant_id = $1 AND id = $2"
+            ))
+            .bind(self.tid())
+            .bind(id.get())
+            .fetch_optional(pool)
+            .await?
+        });
+        row.ok_or(StoreError::NotFound {
+            entity: "placement",
+        })?
+        .try_into()
+    }
+
+    /// The placements of a participant, newest first.
+    pub async fn placements_of_participant(
+        &self,
+        participant: ParticipantId,
+    ) -> Result<Vec<Placement>, StoreError> {
+        let rows: Vec<PlacementRow> = with_pool!(self, |pool| {
+            sqlx::query_as(&format!(
+                "SELECT {PLACEMENT_COLUMNS} FROM placements WHERE tenant_id = $1 AND participant_id = $2 \
+                 ORDER BY start_date DESC, id DESC"
+            ))
+            .bind(self.tid())
+            .bind(participant.get())
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter().map(Placement::try_from).collect()
+    }
+
+    /// Records or replaces a month's attendance while it is not approved. An approved
+    /// month is locked: corrections go through credit notes.
+    pub async fn upsert_attendance(&self, a: &AttendanceMonth) -> Result<(), StoreError> {
+        let placement = self.get_placement(a.placement_id).await?;
+        AttendanceMonth::check(
+            a.month,
+            &placement.period,
+            a.attended_minutes,
+            a.sick_days + a.leave_days + a.unexcused_days,
+        )?;
+        with_tx!(self, |tx| {
+            let status: Option<String> = sqlx::query_scalar(
+                "SELECT status FROM attendance_months WHERE tenant_id = $1 AND placement_id = $2 AND month = $3",
+            )
+            .bind(self.tid())
+            .bind(a.placement_id.get())
+            .bind(a.month.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+            if status.as_deref() == Some(AttendanceStatus::Approved.as_str()) {
+                return Err(RuleViolation::new(
+                    "month",
+                    format!(
+                        "Närvaron för {} är godkänd och låst. Rätta med en kreditfaktura.",
+                        a.month
+                    ),
+                    format!(
+                        "Attendance for {} is approved and locked. Correct it with a credit note.",
+                        a.month
+                    ),
+                )
+                .into());
+            }
+            sqlx::query(
+                "INSERT INTO attendance_months (tenant_id, placement_id, month, attended_minutes, sick_days, \
+                 leave_days, unexcused_days, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                 ON CONFLICT (placement_id, month) DO UPDATE SET attended_minutes = excluded.attended_minutes, \
+                 sick_days = excluded.sick_days, leave_days = excluded.leave_days, \
+                 unexcused_days = excluded.unexcused_days, status = excluded.status",
+            )
+            .bind(self.tid())
+            .bind(a.placement_id.get())
+            .bind(a.month.to_string())
+            .bind(int(a.attended_minutes))
+            .bind(int(a.sick_days))
+            .bind(int(a.leave_days))
+            .bind(int(a.unexcused_days))
+            .bind(a.status.as_str())
+            .execute(&mut *tx)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// The attendance reports of a placement, by month.
+    pub async fn attendance_of_placement(
+        &self,
+        placement: PlacementId,
+    ) -> Result<Vec<AttendanceMonth>, StoreError> {
+        let rows: Vec<AttendanceRow> = with_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT placement_id, month, attended_minutes, sick_days, leave_days, unexcused_days, status \
+                 FROM attendance_months WHERE tenant_id = $1 AND placement_id = $2 ORDER BY month",
+            )
+            .bind(self.tid())
+            .bind(placement.get())
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter().map(AttendanceMonth::try_from).collect()
+    }
+
+    /// Ends a placement: records the exit and closes the placement's period on the exit
+    /// date, in one transaction.
+    pub async fn record_exit(
+        &self,
+        placement: PlacementId,
+        exit_date: NaiveDate,
+        outcome: ExitOutcome,
+        evidence: Option<&Text>,
+    ) -> Result<ExitId, StoreError> {
+        let p = self.get_placement(placement).await?;
+        Exit::check(p.period.start(), exit_date)?;
+        let id: i64 = with_tx!(self, |tx| {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO exits (tenant_id, placement_id, exit_date, outcome, evidence) \
+                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            )
+            .bind(self.tid())
+            .bind(placement.get())
+            .bind(exit_date)
+            .bind(outcome.as_str())
+            .bind(evidence.map(|e| e.as_str()))
+            .fetch_one(&mut *tx)
+            .await?;
+            sqlx::query("UPDATE placements SET end_date = $1 WHERE tenant_id = $2 AND id = $3")
+                .bind(exit_date)
+                .bind(self.tid())
+                .bind(placement.get())
+                .execute(&mut *tx)
+                .await?;
+            id
+        });
+        Ok(ExitId(id))
+    }
+
+    /// The exit of a placement, if it has ended.
+    pub async fn exit_of_placement(
+        &self,
+        placement: PlacementId,
+    ) -> Result<Option<Exit>, StoreError> {
+        let row: Option<(i64, i64, NaiveDate, String, Option<String>)> = with_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT id, placement_id, exit_date, outcome, evidence FROM exits WHERE tenant_id = $1 AND placement_id = $2",
+            )
+            .bind(self.tid())
+            .bind(placement.get())
+            .fetch_optional(pool)
+            .await?
+        });
+        row.map(|(id, placement_id, exit_date, outcome, evidence)| {
+            const E: &str = "exit";
+            Ok(Exit {
+                id: ExitId(id),
+                placement_id: PlacementId(placement_id),
+                exit_date,
+                outcome: conv(E, id, ExitOutcome::parse(&outcome))?,
+                evidence: evidence.map(|e| conv(E, id, Text::parse(&e))).transpose()?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Records a follow-up of an exit; it cannot come before the exit, and each point
+    /// (3, 6, 12 months) is recorded once.
+    pub async fn record_follow_up(
+        &self,
+        exit: ExitId,
+        point: FollowUpPoint,
+        recorded_on: NaiveDate,
+        status: FollowUpStatus,
+    ) -> Result<FollowUpId, StoreError> {
+        let exit_date: Option<NaiveDate> = with_pool!(self, |pool| {
+            sqlx::query_scalar("SELECT exit_date FROM exits WHERE tenant_id = $1 AND id = $2")
+                .bind(self.tid())
+                .bind(exit.get())
+                .fetch_optional(pool)
+                .await?
+        });
+        let exit_date = exit_date.ok_or(StoreError::NotFound { entity: "exit" })?;
+        FollowUp::check(exit_date, recorded_on)?;
+        let id: i64 = with_pool!(self, |pool| {
+            sqlx::query_scalar(
+                "INSERT INTO follow_ups (tenant_id, exit_id, point, recorded_on, status) \
+                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            )
+            .bind(self.tid())
+            .bind(exit.get())
+            .bind(point.as_str())
+            .bind(recorded_on)
+            .bind(status.as_str())
+            .fetch_one(pool)
+            .await?
+        });
+        Ok(FollowUpId(id))
+    }
+}

@@ -1,0 +1,209 @@
+//! Tenants and users.
+
+use chrono::Utc;
+use vidare_domain::ids::{OrganisationId, TenantId, UserId};
+use vidare_domain::model::tenant::{MunicipalityCode, Role, RoleKind, Tenant, User};
+use vidare_domain::model::{Email, Slug, Text};
+
+use crate::rows::conv;
+use crate::{with_pool, Scoped, Store, StoreError};
+
+/// A tenant to create.
+#[derive(Debug, Clone)]
+pub struct NewTenant {
+    pub slug: Slug,
+    pub name: Text,
+    pub municipality_code: Option<MunicipalityCode>,
+    pub synthetic: bool,
+}
+
+/// A user to create.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub email: Email,
+    pub display_name: Text,
+    pub role: Role,
+}
+
+#[derive(sqlx::FromRow)]
+struct TenantRow {
+    id: i64,
+    slug: String,
+    name: String,
+    municipality_code: Option<String>,
+    synthetic: bool,
+}
+
+impl TryFrom<TenantRow> for Tenant {
+    type Error = StoreError;
+    fn try_from(r: TenantRow) -> Result<Self, StoreError> {
+        const E: &str = "tenant";
+        Ok(Tenant {
+            id: TenantId(r.id),
+            slug: conv(E, r.id, Slug::parse(&r.slug))?,
+            name: conv(E, r.id, Text::parse(&r.name))?,
+            municipality_code: r
+                .municipality_code
+                .map(|c| conv(E, r.id, MunicipalityCode::parse(&c)))
+                .transpose()?,
+            synthetic: r.synthetic,
+        })
+    }
+}
+
+const TENANT_COLUMNS: &str = "id, slug, name, municipality_code, synthetic";
+
+impl Store {
+    /// Creates a tenant. A slug already in use is a [`StoreError::Conflict`] on `slug`.
+    pub async fn insert_tenant(&self, t: &NewTenant) -> Result<TenantId, StoreError> {
+        let id: i64 = with_pool!(self, |pool| {
+            sqlx::query_scalar(
+                "INSERT INTO tenants (slug, name, municipality_code, synthetic, created_at)
+                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            )
+            .bind(t.slug.as_str())
+            .bind(t.name.as_str())
+            .bind(t.municipality_code.map(|c| c.as_str().to_string()))
+            .bind(t.synthetic)
+            .bind(Utc::now())
+            .fetch_one(pool)
+            .await?
+        });
+        Ok(TenantId(id))
+    }
+
+    /// The tenant with this slug, if any.
+    pub async fn tenant_by_slug(&self, slug: &str) -> Result<Option<Tenant>, StoreError> {
+        let row: Option<TenantRow> = with_pool!(self, |pool| {
+            sqlx::query_as(&format!(
+                "SELECT {TENANT_COLUMNS} FROM tenants WHERE slug = $1"
+            ))
+            .bind(slug)
+            .fetch_optional(pool)
+            .await?
+        });
+        row.map(Tenant::try_from).transpose()
+    }
+
+    /// The tenant with this id.
+    pub async fn get_tenant(&self, id: TenantId) -> Result<Tenant, StoreError> {
+        let row: Option<TenantRow> = with_pool!(self, |pool| {
+            sqlx::query_as(&format!(
+                "SELECT {TENANT_COLUMNS} FROM tenants WHERE id = $1"
+            ))
+            .bind(id.get())
+            .fetch_optional(pool)
+            .await?
+        });
+        row.ok_or(StoreError::NotFound { entity: "tenant" })?
+            .try_into()
+    }
+
+    /// Every tenant, by name.
+    pub async fn list_tenants(&self) -> Result<Vec<Tenant>, StoreError> {
+        let rows: Vec<TenantRow> = with_pool!(self, |pool| {
+            sqlx::query_as(&format!(
+                "SELECT {TENANT_COLUMNS} FROM tenants ORDER BY name, id"
+            ))
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter().map(Tenant::try_from).collect()
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: i64,
+    tenant_id: i64,
+    email: String,
+    display_name: String,
+    role: String,
+    organisation_id: Option<i64>,
+    active: bool,
+}
+
+impl TryFrom<UserRow> for User {
+    type Error = StoreError;
+    fn try_from(r: UserRow) -> Result<Self, StoreError> {
+        const E: &str = "user";
+        let kind = conv(E, r.id, RoleKind::parse(&r.role))?;
+        Ok(User {
+            id: UserId(r.id),
+            tenant_id: TenantId(r.tenant_id),
+            email: conv(E, r.id, Email::parse(&r.email))?,
+            display_name: conv(E, r.id, Text::parse(&r.display_name))?,
+            role: conv(
+                E,
+                r.id,
+                Role::from_parts(kind, r.organisation_id.map(OrganisationId)),
+            )?,
+            active: r.active,
+        })
+    }
+}
+
+const USER_COLUMNS: &str = "id, tenant_id, email, display_name, role, organisation_id, active";
+
+impl Scoped<'_> {
+    /// Creates a user. The same e-mail twice in a tenant is a conflict on `email`.
+    pub async fn insert_user(&self, u: &NewUser) -> Result<UserId, StoreError> {
+        let id: i64 = with_pool!(self, |pool| {
+            sqlx::query_scalar(
+                "INSERT INTO users (tenant_id, email, display_name, role, organisation_id, active, created_at)
+                 VALUES ($1, $2, $3, $4, $5, TRUE, $6) RETURNING id",
+            )
+            .bind(self.tid())
+            .bind(u.email.as_str())
+            .bind(u.display_name.as_str())
+            .bind(u.role.kind().as_str())
+            .bind(u.role.organisation_id().map(|o| o.get()))
+            .bind(Utc::now())
+            .fetch_one(pool)
+            .await?
+        });
+        Ok(UserId(id))
+    }
+
+    /// The user with this id in the tenant.
+    pub async fn get_user(&self, id: UserId) -> Result<User, StoreError> {
+        let row: Option<UserRow> = with_pool!(self, |pool| {
+            sqlx::query_as(&format!(
+                "SELECT {USER_COLUMNS} FROM users WHERE tenant_id = $1 AND id = $2"
+            ))
+            .bind(self.tid())
+            .bind(id.get())
+            .fetch_optional(pool)
+            .await?
+        });
+        row.ok_or(StoreError::NotFound { entity: "user" })?
+            .try_into()
+    }
+
+    /// The user with this e-mail address in the tenant, if any.
+    pub async fn user_by_email(&self, email: &Email) -> Result<Option<User>, StoreError> {
+        let row: Option<UserRow> = with_pool!(self, |pool| {
+            sqlx::query_as(&format!(
+                "SELECT {USER_COLUMNS} FROM users WHERE tenant_id = $1 AND email = $2"
+            ))
+            .bind(self.tid())
+            .bind(email.as_str())
+            .fetch_optional(pool)
+            .await?
+        });
+        row.map(User::try_from).transpose()
+    }
+
+    /// Every user of the tenant, by e-mail.
+    pub async fn list_users(&self) -> Result<Vec<User>, StoreError> {
+        let rows: Vec<UserRow> = with_pool!(self, |pool| {
+            sqlx::query_as(&format!(
+                "SELECT {USER_COLUMNS} FROM users WHERE tenant_id = $1 ORDER BY email"
+            ))
+            .bind(self.tid())
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter().map(User::try_from).collect()
+    }
+}
