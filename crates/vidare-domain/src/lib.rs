@@ -17,3 +17,12 @@ pub mod period;
 pub mod personnummer;
 
 pub use lang::{Lang, Localized};
+
+/// A value with the line of the file it came from, so that errors found later (a key
+/// already stored, say) can point the user at the right line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Numbered<T> {
+    /// The 1-based line in the source file (the header is line 1).
+    pub line: u64,
+    pub row: T,
+}

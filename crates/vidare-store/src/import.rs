@@ -10,9 +10,9 @@
 use sqlx::Row;
 use vidare_domain::model::participant::NewParticipant;
 
-use crate::repo::organisations::NewOrganisation;
 use crate::rows::int;
 use crate::{Backend, Scoped, StoreError};
+use vidare_domain::model::organisation::NewOrganisation;
 
 /// One column value of a row to load.
 #[derive(Debug, Clone, Copy)]
@@ -38,12 +38,7 @@ pub trait BulkRow: Sync {
     fn values<'a>(&'a self, key: &'a str, out: &mut Vec<Value<'a>>);
 }
 
-/// A row with the line of the file it came from, for error messages.
-#[derive(Debug, Clone)]
-pub struct Numbered<T> {
-    pub line: u64,
-    pub row: T,
-}
+pub use vidare_domain::Numbered;
 
 /// Why a bulk load wrote nothing.
 #[derive(Debug, thiserror::Error)]

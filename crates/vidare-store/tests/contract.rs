@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use vidare_domain::calendar::DecisionDelivery;
 use vidare_domain::deadline::Deadline;
 use vidare_domain::ids::*;
-use vidare_domain::model::organisation::{Headcount, LegalForm};
+use vidare_domain::model::organisation::{Headcount, LegalForm, NewOrganisation};
 use vidare_domain::model::participant::{
     Covariates, EducationLevel, Gender, NewParticipant, SwedishLevel,
 };
@@ -22,7 +22,6 @@ use vidare_domain::orgnr::OrganisationNumber;
 use vidare_domain::period::{DateRange, YearMonth};
 use vidare_domain::personnummer::{IdentityKind, PersonalIdentityNumber};
 use vidare_store::import::{BulkError, Numbered};
-use vidare_store::repo::organisations::NewOrganisation;
 use vidare_store::repo::placements::{NewPlacement, NewReferral};
 use vidare_store::repo::procurement::{NewAgreement, NewLot, NewPlacementType, NewRound};
 use vidare_store::repo::tenants::{NewTenant, NewUser};

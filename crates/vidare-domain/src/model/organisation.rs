@@ -237,6 +237,20 @@ pub struct Organisation {
     pub synthetic: bool,
 }
 
+/// An organisation to register.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewOrganisation {
+    pub org_number: OrganisationNumber,
+    pub name: Text,
+    pub legal_form: LegalForm,
+    pub idea_driven: bool,
+    pub in_idea_driven_register: bool,
+    pub headcount: Option<Headcount>,
+    pub annual_turnover: Option<crate::money::Money>,
+    pub email: Option<super::Email>,
+    pub synthetic: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,7 @@
 //! Supplier organisations.
 
 use vidare_domain::ids::{OrganisationId, TenantId};
-use vidare_domain::model::organisation::{Headcount, LegalForm, Organisation};
+use vidare_domain::model::organisation::{Headcount, LegalForm, NewOrganisation, Organisation};
 use vidare_domain::model::{Email, Text};
 use vidare_domain::money::Money;
 use vidare_domain::orgnr::OrganisationNumber;
@@ -9,20 +9,6 @@ use vidare_domain::orgnr::OrganisationNumber;
 use crate::repo::Page;
 use crate::rows::{conv, count, int};
 use crate::{with_pool, Scoped, StoreError};
-
-/// An organisation to register.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewOrganisation {
-    pub org_number: OrganisationNumber,
-    pub name: Text,
-    pub legal_form: LegalForm,
-    pub idea_driven: bool,
-    pub in_idea_driven_register: bool,
-    pub headcount: Option<Headcount>,
-    pub annual_turnover: Option<Money>,
-    pub email: Option<Email>,
-    pub synthetic: bool,
-}
 
 #[derive(sqlx::FromRow)]
 struct OrganisationRow {
