@@ -1,0 +1,324 @@
+//! `vidare bench`: measured figures for the targets the issues set, each against a
+//! reference run on the same machine in the same run.
+//!
+//! - `import`: loading N participant rows from CSV, against the `sqlite3` shell's
+//!   `.import` into a plain table and PostgreSQL's `COPY` of the same file.
+//! - `read`: reading one participant by id from SQLite holding N rows (p50, p99).
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use clap::Subcommand;
+use sqlx::Connection;
+use vidare_domain::ids::ParticipantId;
+use vidare_domain::model::participant::{
+    Covariates, EducationLevel, Gender, NewParticipant, SwedishLevel,
+};
+use vidare_domain::model::{Slug, Text};
+use vidare_domain::personnummer::{IdentityKind, PersonalIdentityNumber};
+use vidare_exchange::csv_import;
+use vidare_store::repo::tenants::NewTenant;
+use vidare_domain::ids::TenantId;
+use vidare_store::Store;
+
+use crate::config::Config;
+use crate::Failure;
+
+/// Which benchmark.
+#[derive(Subcommand, Debug)]
+pub enum Which {
+    /// Import N participants from CSV into SQLite and PostgreSQL, against `.import` and COPY.
+    Import {
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: u32,
+        /// PostgreSQL server to measure on (a throwaway database is created and dropped).
+        #[arg(long, env = "VIDARE_BENCH_POSTGRES_URL", default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+        postgres: String,
+        /// Skip PostgreSQL.
+        #[arg(long)]
+        sqlite_only: bool,
+    },
+    /// Read participants by id from SQLite holding N rows.
+    Read {
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: u32,
+        #[arg(long, default_value_t = 20_000)]
+        reads: u32,
+    },
+}
+
+pub async fn run(which: Which, _config: &Config) -> Result<(), Failure> {
+    match which {
+        Which::Import {
+            rows,
+            postgres,
+            sqlite_only,
+        } => import(rows, &postgres, sqlite_only).await,
+        Which::Read { rows, reads } => read(rows, reads).await,
+    }
+}
+
+/// `n` synthetic participants with distinct identity numbers, the same every run.
+pub fn synthetic_participants(n: u32) -> Vec<NewParticipant> {
+    let first = ["Amina", "Erik", "Fatima", "Johan", "Leila", "Sara", "Oskar", "Åsa"];
+    let last = ["Demosson", "Testberg", "Provström", "Fiktivsson", "Låtsasgren", "Öhman"];
+    let base = NaiveDate::from_ymd_opt(1960, 1, 1).expect("valid");
+    (0..n)
+        .map(|i| {
+            // 1000 serials per birth date, dates spread over ~45 years.
+            let day = i / 1000;
+            let serial = (i % 1000) as u16;
+            let birth = base + chrono::Duration::days(i64::from(day % 16_000));
+            let kind = if day >= 16_000 {
+                IdentityKind::Samordningsnummer
+            } else {
+                IdentityKind::Personnummer
+            };
+            NewParticipant {
+                personal_number: PersonalIdentityNumber::from_parts(birth, serial, kind)
+                    .expect("valid synthetic number"),
+                first_name: Text::parse(first[(i % 8) as usize]).expect("valid"),
+                last_name: Text::parse(last[(i % 6) as usize]).expect("valid"),
+                covariates: Covariates {
+                    gender: if i % 2 == 0 { Gender::Female } else { Gender::Male },
+                    born_abroad: i % 3 == 0,
+                    education: EducationLevel::ALL[(i % 4) as usize],
+                    months_on_income_support: i % 97,
+                    health_limitation: i % 5 == 0,
+                    swedish_level: SwedishLevel::ALL[(i % 4) as usize],
+                    prior_work_experience: i % 7 != 0,
+                },
+                synthetic: true,
+            }
+        })
+        .collect()
+}
+
+fn secs(d: Duration) -> f64 {
+    d.as_secs_f64()
+}
+
+async fn fresh_tenant(store: &Store) -> Result<TenantId, Failure> {
+    Ok(store
+        .insert_tenant(&NewTenant {
+            slug: Slug::parse("bench").expect("valid"),
+            name: Text::parse("Benchmark").expect("valid"),
+            municipality_code: None,
+            synthetic: true,
+        })
+        .await?)
+}
+
+/// Parses the file and loads it, as `vidare import` does; returns the elapsed time.
+async fn vidare_import(store: &Store, tenant: TenantId, bytes: &[u8]) -> Result<Duration, Failure> {
+    let started = Instant::now();
+    let today = vidare_domain::deadline::stockholm_today(chrono::Utc::now());
+    let rows = csv_import::parse_participants(bytes, today, true)
+        .map_err(|f| anyhow::anyhow!("{}", f.report(vidare_domain::Lang::En)))?;
+    store
+        .tenant(tenant)
+        .bulk_insert(&rows)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(started.elapsed())
+}
+
+async fn import(rows: u32, postgres: &str, sqlite_only: bool) -> Result<(), Failure> {
+    let dir = tempfile::tempdir()?;
+    let csv_path = dir.path().join("participants.csv");
+    {
+        let file = std::io::BufWriter::new(std::fs::File::create(&csv_path)?);
+        csv_import::write_participants_csv(&synthetic_participants(rows), file)?;
+    }
+    let bytes = std::fs::read(&csv_path)?;
+    println!(
+        "import benchmark: {rows} rows, {:.1} MB CSV",
+        bytes.len() as f64 / 1e6
+    );
+
+    // SQLite reference: the sqlite3 shell's .import into a plain table.
+    let reference_db = dir.path().join("reference.sqlite");
+    let reference = sqlite3_import(&reference_db, &csv_path)?;
+    let url = format!("sqlite://{}", dir.path().join("vidare.sqlite").display());
+    let store = Store::connect(&url).await?;
+    store.migrate().await?;
+    let tenant = fresh_tenant(&store).await?;
+    let ours = vidare_import(&store, tenant, &bytes).await?;
+    store.close().await;
+    println!(
+        "sqlite:     sqlite3 .import {:>7.2} s | vidare import {:>7.2} s | ratio {:.2} (target ≤ 2.00)",
+        secs(reference),
+        secs(ours),
+        secs(ours) / secs(reference)
+    );
+
+    if sqlite_only {
+        return Ok(());
+    }
+    let db_name = format!("vidare_bench_{}", std::process::id());
+    let mut admin = sqlx::PgConnection::connect(postgres)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot reach {}: {e}", vidare_store::redact(postgres)))?;
+    sqlx::query(&format!("CREATE DATABASE {db_name}"))
+        .execute(&mut admin)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let bench_url = replace_database(postgres, &db_name);
+    let outcome = postgres_import(&bench_url, &bytes).await;
+    sqlx::query(&format!("DROP DATABASE {db_name} WITH (FORCE)"))
+        .execute(&mut admin)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (reference, ours) = outcome?;
+    println!(
+        "postgres:   COPY            {:>7.2} s | vidare import {:>7.2} s | ratio {:.2} (target ≤ 2.00)",
+        secs(reference),
+        secs(ours),
+        secs(ours) / secs(reference)
+    );
+    Ok(())
+}
+
+fn sqlite3_import(db: &Path, csv: &Path) -> Result<Duration, Failure> {
+    let script = format!(
+        "CREATE TABLE plain (personnummer TEXT, fornamn TEXT, efternamn TEXT, kon TEXT, fodd_utomlands TEXT, \
+         utbildning TEXT, manader TEXT, halsa TEXT, svenska TEXT, erfarenhet TEXT);\n\
+         .mode csv\n.separator ;\n.import --skip 1 {} plain\nSELECT count(*) FROM plain;\n",
+        csv.display()
+    );
+    use std::io::Write;
+    let started = Instant::now();
+    let mut child = Command::new("sqlite3")
+        .arg(db)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| anyhow::anyhow!("the sqlite3 shell is needed for the reference run: {e}"))?;
+    child
+        .stdin
+        .take()
+        .expect("piped")
+        .write_all(script.as_bytes())?;
+    let out = child.wait_with_output()?;
+    let elapsed = started.elapsed();
+    if !out.status.success() || !out.stderr.is_empty() {
+        return Err(anyhow::anyhow!("sqlite3 failed: {}", String::from_utf8_lossy(&out.stderr)).into());
+    }
+    Ok(elapsed)
+}
+
+async fn postgres_import(url: &str, bytes: &[u8]) -> Result<(Duration, Duration), Failure> {
+    // Reference: COPY of the same file into a plain table.
+    let mut conn = sqlx::PgConnection::connect(url)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    sqlx::query(
+        "CREATE TABLE plain (personnummer TEXT, fornamn TEXT, efternamn TEXT, kon TEXT, fodd_utomlands TEXT, \
+         utbildning TEXT, manader TEXT, halsa TEXT, svenska TEXT, erfarenhet TEXT)",
+    )
+    .execute(&mut conn)
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let started = Instant::now();
+    let mut copy = conn
+        .copy_in_raw("COPY plain FROM STDIN (FORMAT csv, DELIMITER ';', HEADER true)")
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    // The BOM belongs to the header line, which COPY skips.
+    for chunk in bytes.chunks(1 << 20) {
+        copy.send(chunk).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    copy.finish().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let reference = started.elapsed();
+    let _ = conn.close().await;
+
+    let store = Store::connect(url).await?;
+    store.migrate().await?;
+    let tenant = fresh_tenant(&store).await?;
+    let ours = vidare_import(&store, tenant, bytes).await?;
+    store.close().await;
+    Ok((reference, ours))
+}
+
+/// `postgres://u@h:p/db?x` with the database replaced.
+fn replace_database(url: &str, db: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[scheme_end..].find('/') {
+        Some(i) => &base[..scheme_end + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{db}?{q}"),
+        None => format!("{base}/{db}"),
+    }
+}
+
+async fn read(rows: u32, reads: u32) -> Result<(), Failure> {
+    let dir = tempfile::tempdir()?;
+    let url = format!("sqlite://{}", dir.path().join("vidare.sqlite").display());
+    let store = Store::connect(&url).await?;
+    store.migrate().await?;
+    let tenant = fresh_tenant(&store).await?;
+    let participants = synthetic_participants(rows);
+    let numbered: Vec<_> = participants
+        .into_iter()
+        .enumerate()
+        .map(|(i, row)| vidare_domain::Numbered { line: i as u64 + 2, row })
+        .collect();
+    store
+        .tenant(tenant)
+        .bulk_insert(&numbered)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let scoped = store.tenant(tenant);
+    let mut ids: Vec<i64> = Vec::with_capacity(reads as usize);
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    for _ in 0..reads {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        ids.push(1 + (x % u64::from(rows)) as i64);
+    }
+    // Warm the pool and the page cache as a running server would be.
+    for id in ids.iter().take(1000) {
+        scoped.get_participant(ParticipantId(*id)).await?;
+    }
+    let mut times = Vec::with_capacity(ids.len());
+    for id in &ids {
+        let started = Instant::now();
+        scoped.get_participant(ParticipantId(*id)).await?;
+        times.push(started.elapsed());
+    }
+    times.sort_unstable();
+    let pct = |p: f64| times[((times.len() as f64 * p) as usize).min(times.len() - 1)];
+    println!(
+        "read by id, SQLite with {rows} rows, {reads} reads: p50 {:.3} ms | p99 {:.3} ms (target < 1 ms) | max {:.3} ms",
+        pct(0.50).as_secs_f64() * 1e3,
+        pct(0.99).as_secs_f64() * 1e3,
+        times.last().expect("reads").as_secs_f64() * 1e3
+    );
+    store.close().await;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn database_names_are_replaced() {
+        use super::replace_database as r;
+        assert_eq!(r("postgres://u@h:5432/postgres", "b"), "postgres://u@h:5432/b");
+        assert_eq!(r("postgres://u@h/postgres?sslmode=disable", "b"), "postgres://u@h/b?sslmode=disable");
+        assert_eq!(r("postgres://u@h", "b"), "postgres://u@h/b");
+    }
+
+    #[test]
+    fn synthetic_numbers_are_distinct() {
+        let rows = super::synthetic_participants(20_000);
+        let set: std::collections::HashSet<_> = rows.iter().map(|p| p.personal_number).collect();
+        assert_eq!(set.len(), rows.len());
+    }
+}
