@@ -4,4 +4,6 @@
 //! organisations from CSV files as Swedish spreadsheets save them, and the
 //! matching export of the canonical format.
 
+#![warn(missing_docs)]
+
 pub mod csv_import;

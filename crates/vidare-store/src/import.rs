@@ -14,15 +14,8 @@ use crate::rows::int;
 use crate::{Backend, Scoped, StoreError};
 use vidare_domain::model::organisation::NewOrganisation;
 
-/// One column value of a row to load.
-#[derive(Debug, Clone, Copy)]
-pub enum Value<'a> {
-    Int(i64),
-    Bool(bool),
-    Text(&'a str),
-    NullableInt(Option<i64>),
-    NullableText(Option<&'a str>),
-}
+pub use crate::bulk::Value;
+use crate::bulk::{bind_value, write_copy_line};
 
 /// A row type that can be bulk-loaded.
 pub trait BulkRow: Sync {
@@ -140,18 +133,6 @@ impl BulkRow for NewOrganisation {
     }
 }
 
-macro_rules! bind_value {
-    ($q:expr, $v:expr) => {
-        match $v {
-            Value::Int(i) => $q.bind(i),
-            Value::Bool(b) => $q.bind(b),
-            Value::Text(s) => $q.bind(s),
-            Value::NullableInt(i) => $q.bind(i),
-            Value::NullableText(s) => $q.bind(s),
-        }
-    };
-}
-
 impl Scoped<'_> {
     /// Loads every row or none. Keys the tenant already holds are reported with their
     /// lines and nothing is written. Returns the number of rows written.
@@ -187,6 +168,7 @@ impl Scoped<'_> {
                     written += q.execute(&mut *tx).await?.rows_affected();
                 }
                 if written == rows.len() as u64 {
+                    crate::audit_append!(tx, self, import_change::<T>(written));
                     tx.commit().await?;
                 }
                 written
@@ -229,6 +211,7 @@ impl Scoped<'_> {
                 };
                 match result {
                     Ok(n) => {
+                        crate::audit_append!(tx, self, import_change::<T>(n));
                         tx.commit().await?;
                         n
                     }
@@ -289,6 +272,16 @@ impl Scoped<'_> {
     }
 }
 
+/// The audit entry for a bulk load: the table and the number of rows, not the rows.
+fn import_change<T: BulkRow>(rows: u64) -> crate::Change {
+    crate::Change::action(
+        "import",
+        T::TABLE,
+        None,
+        Some(serde_json::json!({ "rows": rows })),
+    )
+}
+
 fn insert_sql<T: BulkRow>(rows: usize) -> String {
     let cols = T::COLUMNS.len();
     let mut sql = format!(
@@ -314,40 +307,12 @@ fn insert_sql<T: BulkRow>(rows: usize) -> String {
     sql
 }
 
-/// Appends one row in PostgreSQL's COPY text format.
-fn write_copy_line(buf: &mut Vec<u8>, values: &[Value<'_>]) {
-    use std::io::Write;
-    for (i, v) in values.iter().enumerate() {
-        if i > 0 {
-            buf.push(b'\t');
-        }
-        match *v {
-            Value::Int(n) | Value::NullableInt(Some(n)) => {
-                let _ = write!(buf, "{n}");
-            }
-            Value::Bool(b) => buf.push(if b { b't' } else { b'f' }),
-            Value::Text(s) | Value::NullableText(Some(s)) => escape_copy(buf, s),
-            Value::NullableInt(None) | Value::NullableText(None) => buf.extend_from_slice(b"\\N"),
-        }
-    }
-    buf.push(b'\n');
-}
-
-fn escape_copy(buf: &mut Vec<u8>, s: &str) {
-    for &b in s.as_bytes() {
-        match b {
-            b'\\' => buf.extend_from_slice(b"\\\\"),
-            b'\t' => buf.extend_from_slice(b"\\t"),
-            b'\n' => buf.extend_from_slice(b"\\n"),
-            b'\r' => buf.extend_from_slice(b"\\r"),
-            _ => buf.push(b),
-        }
-    }
-}
-
 impl Scoped<'_> {
     /// Inserts one row through the same column mapping as bulk loads, returning its id.
-    pub(crate) async fn insert_row<T: BulkRow>(&self, row: &T) -> Result<i64, StoreError> {
+    pub(crate) async fn insert_row<T: BulkRow + serde::Serialize>(
+        &self,
+        row: &T,
+    ) -> Result<i64, StoreError> {
         let key = row.key();
         let mut values = vec![Value::Int(self.tid())];
         row.values(&key, &mut values);
@@ -358,12 +323,14 @@ impl Scoped<'_> {
             T::COLUMNS.join(", "),
             placeholders.join(", ")
         );
-        let id: i64 = crate::with_pool!(self, |pool| {
+        let id: i64 = crate::with_tx!(self, |tx| {
             let mut q = sqlx::query_scalar(&sql);
             for v in values.iter().copied() {
                 q = bind_value!(q, v);
             }
-            q.fetch_one(pool).await?
+            let id: i64 = q.fetch_one(&mut *tx).await?;
+            crate::audit_append!(tx, self, crate::Change::create(T::TABLE, id, row));
+            id
         });
         Ok(id)
     }

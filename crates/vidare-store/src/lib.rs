@@ -11,6 +11,8 @@
 //! [`Store::tenant`], which returns a [`Scoped`] handle that binds the tenant id into
 //! every statement; no method on it can reach another tenant's rows.
 
+pub mod audit;
+pub mod bulk;
 mod error;
 pub mod import;
 mod migrate;
@@ -27,6 +29,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, SqlitePool};
 use vidare_domain::ids::TenantId;
 
+pub use audit::{Actor, Change};
 pub use error::StoreError;
 pub use migrate::SchemaStatus;
 
@@ -187,11 +190,18 @@ impl Store {
         &self.backend
     }
 
-    /// A handle whose every query is limited to one tenant's rows.
+    /// A handle whose every query is limited to one tenant's rows, acting as the
+    /// system (`system:cli`) in the audit log.
     pub fn tenant(&self, tenant_id: TenantId) -> Scoped<'_> {
+        self.tenant_as(tenant_id, Actor::system("cli"))
+    }
+
+    /// A handle limited to one tenant, whose changes are recorded as `actor`'s.
+    pub fn tenant_as(&self, tenant_id: TenantId, actor: Actor) -> Scoped<'_> {
         Scoped {
             store: self,
             tenant_id,
+            actor,
         }
     }
 
@@ -209,12 +219,14 @@ impl Store {
     }
 }
 
-/// Queries limited to one tenant. Obtained from [`Store::tenant`]; the repository
-/// methods live in [`repo`].
-#[derive(Debug, Clone, Copy)]
+/// Queries limited to one tenant, on behalf of one actor. Obtained from
+/// [`Store::tenant`] or [`Store::tenant_as`]; the repository methods live in [`repo`].
+/// Every change made through it is recorded in the audit log in the same transaction.
+#[derive(Debug, Clone)]
 pub struct Scoped<'a> {
     store: &'a Store,
     tenant_id: TenantId,
+    actor: Actor,
 }
 
 impl<'a> Scoped<'a> {
@@ -223,12 +235,23 @@ impl<'a> Scoped<'a> {
         self.tenant_id
     }
 
+    /// Who is acting.
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    /// The store behind this handle.
+    pub fn store(&self) -> &'a Store {
+        self.store
+    }
+
     #[doc(hidden)]
     pub fn backend(&self) -> &'a Backend {
         &self.store.backend
     }
 
-    pub(crate) fn tid(&self) -> i64 {
+    #[doc(hidden)]
+    pub fn tid(&self) -> i64 {
         self.tenant_id.get()
     }
 }

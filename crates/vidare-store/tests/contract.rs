@@ -805,3 +805,164 @@ async fn unreachable_databases_are_reported_plainly() {
         .unwrap_err();
     assert!(matches!(err, StoreError::Unreachable { .. }), "{err:?}");
 }
+
+mod audit {
+    use super::*;
+    use vidare_store::audit::AuditFilter;
+    use vidare_store::Actor;
+
+    async fn changes_are_chained_and_tampering_is_found(db: TestDb) {
+        let f = fixture(&db.store, "a", 2).await;
+        let actor = Actor::user(UserId(0), "handlaggare@a.example");
+        let s = db.store.tenant_as(f.tenant, actor);
+        let p = s.insert_participant(&participant(42)).await.unwrap();
+        let entries = s
+            .audit_entries(&AuditFilter {
+                entity: Some("participants".into()),
+                limit: 10,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(entries.len(), 1);
+        let e = &entries[0];
+        assert_eq!(e.action, "create");
+        assert_eq!(e.entity_id.as_deref(), Some(p.get().to_string().as_str()));
+        assert_eq!(e.actor, "handlaggare@a.example");
+        // The identity number is masked in the log.
+        let after = e.after_json.as_deref().unwrap();
+        assert!(after.contains("19900517-****"), "{after}");
+        assert!(!after.contains(&pnr(42).canonical()), "{after}");
+        // tenant, organisation, placement type, agreement, participant
+        let all = s
+            .audit_entries(&AuditFilter {
+                limit: 100,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(all.len(), 5);
+        assert_eq!(
+            all.iter().map(|e| e.seq).collect::<Vec<_>>(),
+            vec![5, 4, 3, 2, 1]
+        );
+        let report = db.store.verify_audit().await.unwrap();
+        assert!(report.is_intact(), "{:?}", report.problems);
+        assert_eq!(report.entries, 5);
+
+        // The log refuses changes through SQL while its guard is in place.
+        let refused = vidare_store::with_pool!(db.store, |pool| {
+            sqlx::query("UPDATE audit_log SET actor = 'someone else' WHERE seq = 5")
+                .execute(pool)
+                .await
+                .map(|_| ())
+        });
+        assert!(refused.is_err());
+
+        // Someone with full database access removes the guard and edits an entry.
+        vidare_store::with_pool!(db.store, |pool| {
+            match db.store.kind() {
+                vidare_store::BackendKind::Sqlite => {
+                    sqlx::query("DROP TRIGGER audit_log_no_update")
+                        .execute(pool)
+                        .await
+                        .unwrap();
+                    sqlx::query("DROP TRIGGER audit_log_no_delete")
+                        .execute(pool)
+                        .await
+                        .unwrap();
+                }
+                vidare_store::BackendKind::Postgres => {
+                    sqlx::query("DROP TRIGGER audit_log_no_change ON audit_log")
+                        .execute(pool)
+                        .await
+                        .unwrap();
+                }
+            }
+            sqlx::query("UPDATE audit_log SET actor = 'someone else' WHERE seq = 3")
+                .execute(pool)
+                .await
+                .unwrap();
+        });
+        let report = db.store.verify_audit().await.unwrap();
+        assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
+        assert_eq!(report.problems[0].seq, 3);
+
+        // Deleting the newest entry is found too, by the chain's head.
+        vidare_store::with_pool!(db.store, |pool| {
+            // Undo the edit, so only the deletion remains to be found.
+            sqlx::query("UPDATE audit_log SET actor = 'system:cli' WHERE seq = 3")
+                .execute(pool)
+                .await
+                .unwrap();
+            sqlx::query("DELETE FROM audit_log WHERE seq = 5")
+                .execute(pool)
+                .await
+                .unwrap();
+        });
+        let report = db.store.verify_audit().await.unwrap();
+        assert!(
+            report
+                .problems
+                .iter()
+                .any(|p| p.problem.contains("newest entries are missing")),
+            "{:?}",
+            report.problems
+        );
+    }
+
+    async fn reads_of_personal_data_are_logged(db: TestDb) {
+        let f = fixture(&db.store, "a", 2).await;
+        let s = db
+            .store
+            .tenant_as(f.tenant, Actor::user(UserId(0), "forskare@a.example"));
+        let p = s.insert_participant(&participant(7)).await.unwrap();
+        s.log_access(&[p], "case_file", Some("/deltagare/7"))
+            .await
+            .unwrap();
+        let entries = s.access_entries(Some(p), None, 10, 0).await.unwrap();
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0].purpose, "case_file");
+        assert_eq!(entries[0].actor, "forskare@a.example");
+        // Another tenant sees none of it.
+        let other = tenant(&db.store, "b").await;
+        assert!(db
+            .store
+            .tenant(other)
+            .access_entries(None, None, 10, 0)
+            .await
+            .unwrap()
+            .is_empty());
+    }
+
+    mod sqlite {
+        #[tokio::test]
+        async fn changes_are_chained_and_tampering_is_found() {
+            super::changes_are_chained_and_tampering_is_found(
+                vidare_store::testing::TestDb::sqlite().await,
+            )
+            .await;
+        }
+        #[tokio::test]
+        async fn reads_of_personal_data_are_logged() {
+            super::reads_of_personal_data_are_logged(vidare_store::testing::TestDb::sqlite().await)
+                .await;
+        }
+    }
+    mod postgres {
+        #[tokio::test]
+        async fn changes_are_chained_and_tampering_is_found() {
+            super::changes_are_chained_and_tampering_is_found(
+                vidare_store::testing::TestDb::postgres().await,
+            )
+            .await;
+        }
+        #[tokio::test]
+        async fn reads_of_personal_data_are_logged() {
+            super::reads_of_personal_data_are_logged(
+                vidare_store::testing::TestDb::postgres().await,
+            )
+            .await;
+        }
+    }
+}

@@ -20,7 +20,9 @@ async fn home(State(state): State<AppState>) -> Response {
             tracing::error!(error = %e, "listing tenants");
             return (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Html(page("<p>Databasen svarar inte just nu. Försök igen om en stund.</p>")),
+                Html(page(
+                    "<p>Databasen svarar inte just nu. Försök igen om en stund.</p>",
+                )),
             )
                 .into_response();
         }
@@ -33,13 +35,19 @@ async fn home(State(state): State<AppState>) -> Response {
         body.push_str(&format!(
             "<li><strong>{}</strong>{} — {} leverantörer, {} deltagare</li>",
             escape(t.name.as_str()),
-            if t.synthetic { " (syntetiska demodata)" } else { "" },
+            if t.synthetic {
+                " (syntetiska demodata)"
+            } else {
+                ""
+            },
             orgs,
             participants
         ));
     }
     if tenants.is_empty() {
-        body.push_str("<li>Inga kommuner ännu. Lägg till en med <code>vidare tenant add</code>.</li>");
+        body.push_str(
+            "<li>Inga kommuner ännu. Lägg till en med <code>vidare tenant add</code>.</li>",
+        );
     }
     body.push_str("</ul>");
     Html(page(&body)).into_response()

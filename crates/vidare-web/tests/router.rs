@@ -9,7 +9,9 @@ use vidare_store::testing::TestDb;
 use vidare_web::{router, AppState};
 
 async fn body_text(resp: axum::response::Response) -> String {
-    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20).await.unwrap();
+    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
+        .await
+        .unwrap();
     String::from_utf8(bytes.to_vec()).unwrap()
 }
 
@@ -44,7 +46,10 @@ async fn health_and_home(db: TestDb) {
         .unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
     let html = body_text(resp).await;
-    assert!(html.contains("Demo &lt;kommun&gt;"), "names are escaped: {html}");
+    assert!(
+        html.contains("Demo &lt;kommun&gt;"),
+        "names are escaped: {html}"
+    );
     assert!(html.contains("lang=\"sv\""));
 
     let resp = app

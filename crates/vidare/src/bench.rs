@@ -13,6 +13,7 @@ use chrono::NaiveDate;
 use clap::Subcommand;
 use sqlx::Connection;
 use vidare_domain::ids::ParticipantId;
+use vidare_domain::ids::TenantId;
 use vidare_domain::model::participant::{
     Covariates, EducationLevel, Gender, NewParticipant, SwedishLevel,
 };
@@ -20,7 +21,6 @@ use vidare_domain::model::{Slug, Text};
 use vidare_domain::personnummer::{IdentityKind, PersonalIdentityNumber};
 use vidare_exchange::csv_import;
 use vidare_store::repo::tenants::NewTenant;
-use vidare_domain::ids::TenantId;
 use vidare_store::Store;
 
 use crate::config::Config;
@@ -34,7 +34,11 @@ pub enum Which {
         #[arg(long, default_value_t = 1_000_000)]
         rows: u32,
         /// PostgreSQL server to measure on (a throwaway database is created and dropped).
-        #[arg(long, env = "VIDARE_BENCH_POSTGRES_URL", default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+        #[arg(
+            long,
+            env = "VIDARE_BENCH_POSTGRES_URL",
+            default_value = "postgres://postgres@127.0.0.1:5432/postgres"
+        )]
         postgres: String,
         /// Skip PostgreSQL.
         #[arg(long)]
@@ -62,8 +66,17 @@ pub async fn run(which: Which, _config: &Config) -> Result<(), Failure> {
 
 /// `n` synthetic participants with distinct identity numbers, the same every run.
 pub fn synthetic_participants(n: u32) -> Vec<NewParticipant> {
-    let first = ["Amina", "Erik", "Fatima", "Johan", "Leila", "Sara", "Oskar", "Åsa"];
-    let last = ["Demosson", "Testberg", "Provström", "Fiktivsson", "Låtsasgren", "Öhman"];
+    let first = [
+        "Amina", "Erik", "Fatima", "Johan", "Leila", "Sara", "Oskar", "Åsa",
+    ];
+    let last = [
+        "Demosson",
+        "Testberg",
+        "Provström",
+        "Fiktivsson",
+        "Låtsasgren",
+        "Öhman",
+    ];
     let base = NaiveDate::from_ymd_opt(1960, 1, 1).expect("valid");
     (0..n)
         .map(|i| {
@@ -82,7 +95,11 @@ pub fn synthetic_participants(n: u32) -> Vec<NewParticipant> {
                 first_name: Text::parse(first[(i % 8) as usize]).expect("valid"),
                 last_name: Text::parse(last[(i % 6) as usize]).expect("valid"),
                 covariates: Covariates {
-                    gender: if i % 2 == 0 { Gender::Female } else { Gender::Male },
+                    gender: if i % 2 == 0 {
+                        Gender::Female
+                    } else {
+                        Gender::Male
+                    },
                     born_abroad: i % 3 == 0,
                     education: EducationLevel::ALL[(i % 4) as usize],
                     months_on_income_support: i % 97,
@@ -205,7 +222,9 @@ fn sqlite3_import(db: &Path, csv: &Path) -> Result<Duration, Failure> {
     let out = child.wait_with_output()?;
     let elapsed = started.elapsed();
     if !out.status.success() || !out.stderr.is_empty() {
-        return Err(anyhow::anyhow!("sqlite3 failed: {}", String::from_utf8_lossy(&out.stderr)).into());
+        return Err(
+            anyhow::anyhow!("sqlite3 failed: {}", String::from_utf8_lossy(&out.stderr)).into(),
+        );
     }
     Ok(elapsed)
 }
@@ -245,7 +264,9 @@ async fn postgres_import(url: &str, bytes: &[u8]) -> Result<(Duration, Duration)
 
 /// `postgres://u@h:p/db?x` with the database replaced.
 fn replace_database(url: &str, db: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
     let scheme_end = base.find("://").map_or(0, |i| i + 3);
     let base = match base[scheme_end..].find('/') {
         Some(i) => &base[..scheme_end + i],
@@ -267,7 +288,10 @@ async fn read(rows: u32, reads: u32) -> Result<(), Failure> {
     let numbered: Vec<_> = participants
         .into_iter()
         .enumerate()
-        .map(|(i, row)| vidare_domain::Numbered { line: i as u64 + 2, row })
+        .map(|(i, row)| vidare_domain::Numbered {
+            line: i as u64 + 2,
+            row,
+        })
         .collect();
     store
         .tenant(tenant)
@@ -310,8 +334,14 @@ mod tests {
     #[test]
     fn database_names_are_replaced() {
         use super::replace_database as r;
-        assert_eq!(r("postgres://u@h:5432/postgres", "b"), "postgres://u@h:5432/b");
-        assert_eq!(r("postgres://u@h/postgres?sslmode=disable", "b"), "postgres://u@h/b?sslmode=disable");
+        assert_eq!(
+            r("postgres://u@h:5432/postgres", "b"),
+            "postgres://u@h:5432/b"
+        );
+        assert_eq!(
+            r("postgres://u@h/postgres?sslmode=disable", "b"),
+            "postgres://u@h/b?sslmode=disable"
+        );
         assert_eq!(r("postgres://u@h", "b"), "postgres://u@h/b");
     }
 

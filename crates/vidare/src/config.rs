@@ -60,7 +60,10 @@ impl Config {
             database_is_default: database.is_none(),
             database_url: database.unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string()),
             addr,
-            log_format: common.log_format.or(file.log_format).unwrap_or(LogFormat::Text),
+            log_format: common
+                .log_format
+                .or(file.log_format)
+                .unwrap_or(LogFormat::Text),
             lang,
         })
     }
@@ -125,7 +128,10 @@ mod tests {
 
         let mut cli = common(Some(&path));
         cli.database = Some("sqlite://x.sqlite".into());
-        assert_eq!(Config::load(&cli).unwrap().database_url, "sqlite://x.sqlite");
+        assert_eq!(
+            Config::load(&cli).unwrap().database_url,
+            "sqlite://x.sqlite"
+        );
 
         std::fs::write(&path, "databse_url = \"x\"\n").unwrap();
         let err = Config::load(&common(Some(&path))).unwrap_err();

@@ -54,7 +54,11 @@ pub async fn run(
         Kind::Organisations => {
             let rows = csv_import::parse_organisations(&bytes, synthetic)
                 .map_err(|f| parse_failure(f, file, lang))?;
-            (scoped.bulk_insert(&rows).await, "organisationer", "organisations")
+            (
+                scoped.bulk_insert(&rows).await,
+                "organisationer",
+                "organisations",
+            )
         }
     };
     match result {
@@ -63,10 +67,12 @@ pub async fn run(
             match lang {
                 Lang::Sv => println!(
                     "Importerade {n} {noun_sv} till {} på {:.1} s.",
-                    tenant.name,
-                    secs
+                    tenant.name, secs
                 ),
-                Lang::En => println!("Imported {n} {noun_en} into {} in {secs:.1} s.", tenant.name),
+                Lang::En => println!(
+                    "Imported {n} {noun_en} into {} in {secs:.1} s.",
+                    tenant.name
+                ),
             }
             Ok(())
         }

@@ -5,6 +5,7 @@
 mod bench;
 mod config;
 mod demo;
+mod generate;
 mod import;
 
 use std::path::PathBuf;
@@ -76,6 +77,8 @@ enum Command {
         #[arg(long)]
         no_serve: bool,
     },
+    /// Generate synthetic municipalities with a known true effect (demo, region, national).
+    Generate(generate::GenerateArgs),
     /// Import participants or organisations from a CSV file (all rows or none).
     Import {
         #[arg(value_enum)]
@@ -128,7 +131,10 @@ fn main() -> ExitCode {
         }
     };
     config::init_logging(config.log_format);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("cannot start the runtime: {e}");
@@ -260,6 +266,7 @@ async fn run(command: Command, config: Config) -> Result<(), Failure> {
             tenant(&store, action).await
         }
         Command::Bench { which } => bench::run(which, &config).await,
+        Command::Generate(args) => generate::run(args, &config).await,
     }
 }
 
@@ -301,7 +308,12 @@ async fn tenant(store: &Store, action: TenantAction) -> Result<(), Failure> {
             let municipality_code = municipality_code
                 .map(|c| MunicipalityCode::parse(&c))
                 .transpose()
-                .map_err(|e| Failure::input(format!("--municipality-code: {}", e.sv), format!("--municipality-code: {}", e.en)))?;
+                .map_err(|e| {
+                    Failure::input(
+                        format!("--municipality-code: {}", e.sv),
+                        format!("--municipality-code: {}", e.en),
+                    )
+                })?;
             let id = store
                 .insert_tenant(&NewTenant {
                     slug: slug.clone(),
@@ -319,7 +331,9 @@ async fn tenant(store: &Store, action: TenantAction) -> Result<(), Failure> {
                     "{}\t{}\t{}{}",
                     t.slug,
                     t.name,
-                    t.municipality_code.map(|c| c.as_str().to_string()).unwrap_or_default(),
+                    t.municipality_code
+                        .map(|c| c.as_str().to_string())
+                        .unwrap_or_default(),
                     if t.synthetic { "\tsyntetisk" } else { "" }
                 );
             }

@@ -29,6 +29,14 @@ impl Msg {
     }
 }
 
+/// For a row that could not be read although no cell was found wrong.
+pub(crate) fn unreadable_row() -> Msg {
+    Msg::new(
+        "Raden kunde inte läsas. Kontrollera att alla obligatoriska kolumner är ifyllda.",
+        "The line could not be read. Check that every required column is filled in.",
+    )
+}
+
 /// Writes into `out` the comparison key of a header name or a word: trimmed,
 /// lower-case, `å`/`ä` → `a`, `ö` → `o`, `é`/`è` → `e`, `ü` → `u`, and every
 /// run of spaces, underscores, hyphens and brackets as one `_` (none at either
@@ -130,23 +138,33 @@ pub(crate) fn required_bool(raw: &str, scratch: &mut String) -> Result<bool, Msg
     })
 }
 
-/// Looks `raw` up among Swedish words (compared folded, so `okänt` and `okant`
-/// agree) and then among the enumeration's codes. `Ok(None)` when empty;
-/// `Err(())` when neither matches.
+/// Looks `raw` up among the Swedish `words` and the enumeration's codes (`all`
+/// with `code`): first as written, ignoring ASCII case, which decides nearly
+/// every cell without work; then folded (see [`fold_into`]), so that `OKÄNT`,
+/// `okant` and `Upper secondary` are understood too. `Ok(None)` when empty;
+/// `Err(())` when nothing matches.
 fn lookup<T: Copy>(
     raw: &str,
     scratch: &mut String,
     words: &[(&str, T)],
-    codes: impl Fn(&str) -> Option<T>,
+    all: &[T],
+    code: fn(T) -> &'static str,
 ) -> Result<Option<T>, ()> {
-    fold_into(raw, scratch);
-    if scratch.is_empty() {
+    let trimmed = raw.trim();
+    if trimmed.is_empty() {
         return Ok(None);
     }
-    if let Some((_, value)) = words.iter().find(|(word, _)| *word == scratch.as_str()) {
-        return Ok(Some(*value));
+    let codes = all.iter().map(|&value| (code(value), value));
+    let mut candidates = words.iter().copied().chain(codes.clone());
+    if let Some((_, value)) = candidates.find(|(word, _)| trimmed.eq_ignore_ascii_case(word)) {
+        return Ok(Some(value));
     }
-    codes(scratch).map(Some).ok_or(())
+    fold_into(trimmed, scratch);
+    let mut candidates = words.iter().copied().chain(codes);
+    match candidates.find(|(word, _)| fold(word) == *scratch) {
+        Some((_, value)) => Ok(Some(value)),
+        None => Err(()),
+    }
 }
 
 /// Gender: `kvinna`, `man`, `annat`, `okänt` or the codes `female`, `male`,
@@ -157,10 +175,10 @@ pub(crate) fn gender(raw: &str, scratch: &mut String) -> Result<Gender, Msg> {
         ("man", Gender::Male),
         ("annat", Gender::Other),
         ("annan", Gender::Other),
-        ("okant", Gender::Unknown),
-        ("okand", Gender::Unknown),
+        ("okänt", Gender::Unknown),
+        ("okänd", Gender::Unknown),
     ];
-    match lookup(raw, scratch, WORDS, |c| Gender::parse(c).ok()) {
+    match lookup(raw, scratch, WORDS, Gender::ALL, Gender::as_str) {
         Ok(value) => Ok(value.unwrap_or(Gender::Unknown)),
         Err(()) => Err(Msg::new(
             format!(
@@ -180,13 +198,13 @@ pub(crate) fn gender(raw: &str, scratch: &mut String) -> Result<Gender, Msg> {
 /// unknown.
 pub(crate) fn education(raw: &str, scratch: &mut String) -> Result<EducationLevel, Msg> {
     const WORDS: &[(&str, EducationLevel)] = &[
-        ("forgymnasial", EducationLevel::Primary),
+        ("förgymnasial", EducationLevel::Primary),
         ("gymnasial", EducationLevel::UpperSecondary),
         ("eftergymnasial", EducationLevel::PostSecondary),
-        ("okand", EducationLevel::Unknown),
-        ("okant", EducationLevel::Unknown),
+        ("okänd", EducationLevel::Unknown),
+        ("okänt", EducationLevel::Unknown),
     ];
-    match lookup(raw, scratch, WORDS, |c| EducationLevel::parse(c).ok()) {
+    match lookup(raw, scratch, WORDS, EducationLevel::ALL, EducationLevel::as_str) {
         Ok(value) => Ok(value.unwrap_or(EducationLevel::Unknown)),
         Err(()) => Err(Msg::new(
             format!(
@@ -207,13 +225,13 @@ pub(crate) fn swedish_level(raw: &str, scratch: &mut String) -> Result<SwedishLe
     const WORDS: &[(&str, SwedishLevel)] = &[
         ("flytande", SwedishLevel::Fluent),
         ("medel", SwedishLevel::Intermediate),
-        ("grundlaggande", SwedishLevel::Basic),
+        ("grundläggande", SwedishLevel::Basic),
         ("ingen", SwedishLevel::None),
     ];
     const CHOICES_SV: &str = "Skriv flytande, medel, grundläggande eller ingen.";
     const CHOICES_EN: &str =
         "Write flytande, medel, grundläggande or ingen (or fluent, intermediate, basic, none).";
-    match lookup(raw, scratch, WORDS, |c| SwedishLevel::parse(c).ok()) {
+    match lookup(raw, scratch, WORDS, SwedishLevel::ALL, SwedishLevel::as_str) {
         Ok(Some(value)) => Ok(value),
         Ok(None) => Err(Msg::new(
             format!("Svenskanivå saknas. {CHOICES_SV}"),
@@ -229,28 +247,29 @@ pub(crate) fn swedish_level(raw: &str, scratch: &mut String) -> Result<SwedishLe
 /// Legal form, required: the Swedish names (`ekonomisk förening`, `ideell
 /// förening`, `stiftelse`, `aktiebolag svb` or `aktiebolag med särskild
 /// vinstutdelningsbegränsning`, `aktiebolag`, `trossamfund`, `annan`), the
-/// names that [`LegalForm::name_sv`] gives, or the codes.
+/// names that [`LegalForm::name_sv`] and [`LegalForm::name_en`] give, or the
+/// codes.
 pub(crate) fn legal_form(raw: &str, scratch: &mut String) -> Result<LegalForm, Msg> {
     const WORDS: &[(&str, LegalForm)] = &[
-        ("ekonomisk_forening", LegalForm::EconomicAssociation),
-        ("ideell_forening", LegalForm::NonProfitAssociation),
+        ("ekonomisk förening", LegalForm::EconomicAssociation),
+        ("ideell förening", LegalForm::NonProfitAssociation),
         ("stiftelse", LegalForm::Foundation),
-        ("aktiebolag_svb", LegalForm::LimitedCompanyRestrictedProfit),
-        ("ab_svb", LegalForm::LimitedCompanyRestrictedProfit),
+        ("aktiebolag svb", LegalForm::LimitedCompanyRestrictedProfit),
+        ("ab svb", LegalForm::LimitedCompanyRestrictedProfit),
         (
-            "aktiebolag_med_sarskild_vinstutdelningsbegransning",
+            "aktiebolag med särskild vinstutdelningsbegränsning",
             LegalForm::LimitedCompanyRestrictedProfit,
         ),
         ("aktiebolag", LegalForm::LimitedCompany),
         ("ab", LegalForm::LimitedCompany),
         ("trossamfund", LegalForm::ReligiousCommunity),
-        ("registrerat_trossamfund", LegalForm::ReligiousCommunity),
+        ("registrerat trossamfund", LegalForm::ReligiousCommunity),
         ("annan", LegalForm::Other),
-        ("annan_form", LegalForm::Other),
+        ("annan form", LegalForm::Other),
     ];
     const CHOICES_SV: &str = "Skriv ekonomisk förening, ideell förening, stiftelse, aktiebolag svb, aktiebolag, trossamfund eller annan.";
     const CHOICES_EN: &str = "Write ekonomisk förening, ideell förening, stiftelse, aktiebolag svb, aktiebolag, trossamfund or annan (or economic_association, non_profit_association, foundation, limited_company_restricted_profit, limited_company, religious_community, other).";
-    match lookup(raw, scratch, WORDS, |c| LegalForm::parse(c).ok()) {
+    match lookup(raw, scratch, WORDS, LegalForm::ALL, LegalForm::as_str) {
         Ok(Some(value)) => Ok(value),
         Ok(None) => Err(Msg::new(
             format!("Juridisk form saknas. {CHOICES_SV}"),
@@ -270,7 +289,11 @@ pub(crate) fn count(raw: &str) -> Result<Option<u32>, ()> {
     let trimmed = raw.trim();
     let digits = trimmed.strip_prefix('+').unwrap_or(trimmed);
     if digits.is_empty() {
-        return if trimmed.is_empty() { Ok(None) } else { Err(()) };
+        return if trimmed.is_empty() {
+            Ok(None)
+        } else {
+            Err(())
+        };
     }
     let mut value: u32 = 0;
     for b in digits.bytes() {

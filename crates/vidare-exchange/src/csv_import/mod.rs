@@ -36,6 +36,7 @@ mod header;
 mod organisations;
 mod participants;
 mod reader;
+mod writer;
 
 /// One problem with one row of the file: a cell that cannot be read, a rule
 /// broken, a number repeated from an earlier line, or a row with the wrong

@@ -13,10 +13,10 @@ use vidare_domain::model::{RuleViolation, Text};
 use vidare_domain::period::{DateRange, YearMonth};
 
 use crate::rows::{conv, count, int};
-use crate::{with_pool, with_tx, Scoped, StoreError};
+use crate::{with_pool, with_tx, Change, Scoped, StoreError};
 
 /// A referral to record.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct NewReferral {
     pub participant_id: ParticipantId,
     pub agreement_id: AgreementId,
@@ -56,7 +56,7 @@ impl TryFrom<ReferralRow> for Referral {
 }
 
 /// A placement to start.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct NewPlacement {
     pub referral_id: Option<ReferralId>,
     pub participant_id: ParticipantId,
@@ -185,7 +185,7 @@ impl Scoped<'_> {
                 )
                 .into());
             }
-            sqlx::query_scalar(
+            let id: i64 = sqlx::query_scalar(
                 "INSERT INTO referrals (tenant_id, participant_id, agreement_id, organisation_id, \
                  placement_type_id, reason, status, referred_on) VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7) RETURNING id",
             )
@@ -197,7 +197,9 @@ impl Scoped<'_> {
             .bind(r.reason.as_str())
             .bind(r.referred_on)
             .fetch_one(&mut *tx)
-            .await?
+            .await?;
+            crate::audit_append!(tx, self, Change::create("referrals", id, r));
+            id
         });
         Ok(ReferralId(id))
     }
@@ -209,8 +211,8 @@ impl Scoped<'_> {
         status: ReferralStatus,
         on: NaiveDate,
     ) -> Result<(), StoreError> {
-        let n = with_pool!(self, |pool| {
-            sqlx::query(
+        let n = with_tx!(self, |tx| {
+            let n = sqlx::query(
                 "UPDATE referrals SET status = $1, decided_on = $2 \
                  WHERE tenant_id = $3 AND id = $4 AND status = 'pending'",
             )
@@ -218,9 +220,22 @@ impl Scoped<'_> {
             .bind(on)
             .bind(self.tid())
             .bind(id.get())
-            .execute(pool)
+            .execute(&mut *tx)
             .await?
-            .rows_affected()
+            .rows_affected();
+            if n > 0 {
+                crate::audit_append!(
+                    tx,
+                    self,
+                    Change::update(
+                        "referrals",
+                        id.get(),
+                        &serde_json::json!({ "status": "pending" }),
+                        &serde_json::json!({ "status": status, "decided_on": on }),
+                    )
+                );
+            }
+            n
         });
         if n == 0 {
             return Err(StoreError::NotFound {
@@ -260,8 +275,8 @@ impl Scoped<'_> {
             .into());
         }
         let agreement = self.get_agreement(p.agreement_id).await?;
-        let id: i64 = with_pool!(self, |pool| {
-            sqlx::query_scalar(
+        let id: i64 = with_tx!(self, |tx| {
+            let id: i64 = sqlx::query_scalar(
                 "INSERT INTO placements (tenant_id, referral_id, participant_id, agreement_id, organisation_id, \
                  start_date, planned_end, weekly_minutes, goals) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
             )
@@ -274,8 +289,10 @@ impl Scoped<'_> {
             .bind(p.planned_end)
             .bind(int(p.hours_per_week.minutes()))
             .bind(p.goals.as_ref().map(|g| g.as_str()))
-            .fetch_one(pool)
-            .await?
+            .fetch_one(&mut *tx)
+            .await?;
+            crate::audit_append!(tx, self, Change::create("placements", id, p));
+            id
         });
         Ok(PlacementId(id))
     }
@@ -326,15 +343,17 @@ impl Scoped<'_> {
             a.sick_days + a.leave_days + a.unexcused_days,
         )?;
         with_tx!(self, |tx| {
-            let status: Option<String> = sqlx::query_scalar(
-                "SELECT status FROM attendance_months WHERE tenant_id = $1 AND placement_id = $2 AND month = $3",
+            let before: Option<AttendanceRow> = sqlx::query_as(
+                "SELECT placement_id, month, attended_minutes, sick_days, leave_days, unexcused_days, status \
+                 FROM attendance_months WHERE tenant_id = $1 AND placement_id = $2 AND month = $3",
             )
             .bind(self.tid())
             .bind(a.placement_id.get())
             .bind(a.month.to_string())
             .fetch_optional(&mut *tx)
             .await?;
-            if status.as_deref() == Some(AttendanceStatus::Approved.as_str()) {
+            let before = before.map(AttendanceMonth::try_from).transpose()?;
+            if before.as_ref().map(|b| b.status) == Some(AttendanceStatus::Approved) {
                 return Err(RuleViolation::new(
                     "month",
                     format!(
@@ -365,6 +384,19 @@ impl Scoped<'_> {
             .bind(a.status.as_str())
             .execute(&mut *tx)
             .await?;
+            let entity_id = format!("{}/{}", a.placement_id, a.month);
+            let change = match &before {
+                Some(b) => Change::update("attendance_months", 0, b, a),
+                None => Change::create("attendance_months", 0, a),
+            };
+            crate::audit_append!(
+                tx,
+                self,
+                Change {
+                    entity_id: Some(entity_id),
+                    ..change
+                }
+            );
         });
         Ok(())
     }
@@ -416,6 +448,20 @@ impl Scoped<'_> {
                 .bind(placement.get())
                 .execute(&mut *tx)
                 .await?;
+            crate::audit_append!(
+                tx,
+                self,
+                Change::create(
+                    "exits",
+                    id,
+                    &serde_json::json!({
+                        "placement_id": placement,
+                        "exit_date": exit_date,
+                        "outcome": outcome,
+                        "evidence": evidence,
+                    })
+                )
+            );
             id
         });
         Ok(ExitId(id))
@@ -466,8 +512,8 @@ impl Scoped<'_> {
         });
         let exit_date = exit_date.ok_or(StoreError::NotFound { entity: "exit" })?;
         FollowUp::check(exit_date, recorded_on)?;
-        let id: i64 = with_pool!(self, |pool| {
-            sqlx::query_scalar(
+        let id: i64 = with_tx!(self, |tx| {
+            let id: i64 = sqlx::query_scalar(
                 "INSERT INTO follow_ups (tenant_id, exit_id, point, recorded_on, status) \
                  VALUES ($1, $2, $3, $4, $5) RETURNING id",
             )
@@ -476,8 +522,23 @@ impl Scoped<'_> {
             .bind(point.as_str())
             .bind(recorded_on)
             .bind(status.as_str())
-            .fetch_one(pool)
-            .await?
+            .fetch_one(&mut *tx)
+            .await?;
+            crate::audit_append!(
+                tx,
+                self,
+                Change::create(
+                    "follow_ups",
+                    id,
+                    &serde_json::json!({
+                        "exit_id": exit,
+                        "point": point,
+                        "recorded_on": recorded_on,
+                        "status": status,
+                    })
+                )
+            );
+            id
         });
         Ok(FollowUpId(id))
     }

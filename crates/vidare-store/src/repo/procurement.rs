@@ -13,10 +13,10 @@ use vidare_domain::money::Money;
 use vidare_domain::period::DateRange;
 
 use crate::rows::{conv, count, int};
-use crate::{with_pool, Scoped, StoreError};
+use crate::{with_pool, with_tx, Change, Scoped, StoreError};
 
 /// A placement type to create.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct NewPlacementType {
     pub code: Slug,
     pub name_sv: Text,
@@ -47,7 +47,7 @@ impl TryFrom<PlacementTypeRow> for PlacementType {
 }
 
 /// A round to plan.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct NewRound {
     pub title: Text,
     pub reference: Option<Text>,
@@ -132,7 +132,7 @@ const ROUND_COLUMNS: &str = "id, tenant_id, title, reference, legal_basis, contr
     estimated_value_ore, contract_start, initial_months, option_months, tender_deadline_local, status, synthetic";
 
 /// A lot to add to a round.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct NewLot {
     pub number: u32,
     pub placement_type_id: PlacementTypeId,
@@ -178,7 +178,7 @@ impl TryFrom<LotRow> for Lot {
 }
 
 /// A framework agreement to record.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct NewAgreement {
     pub round_id: Option<RoundId>,
     pub lot_id: Option<LotId>,
@@ -240,16 +240,18 @@ impl Scoped<'_> {
         &self,
         t: &NewPlacementType,
     ) -> Result<PlacementTypeId, StoreError> {
-        let id: i64 = with_pool!(self, |pool| {
-            sqlx::query_scalar(
+        let id: i64 = with_tx!(self, |tx| {
+            let id: i64 = sqlx::query_scalar(
                 "INSERT INTO placement_types (tenant_id, code, name_sv, name_en) VALUES ($1, $2, $3, $4) RETURNING id",
             )
             .bind(self.tid())
             .bind(t.code.as_str())
             .bind(t.name_sv.as_str())
             .bind(t.name_en.as_str())
-            .fetch_one(pool)
-            .await?
+            .fetch_one(&mut *tx)
+            .await?;
+            crate::audit_append!(tx, self, Change::create("placement_types", id, t));
+            id
         });
         Ok(PlacementTypeId(id))
     }
@@ -279,8 +281,8 @@ impl Scoped<'_> {
             .tender_deadline
             .as_ref()
             .map(|d| d.local().format(LOCAL_FORMAT).to_string());
-        let id: i64 = with_pool!(self, |pool| {
-            sqlx::query_scalar(
+        let id: i64 = with_tx!(self, |tx| {
+            let id: i64 = sqlx::query_scalar(
                 "INSERT INTO procurement_rounds (tenant_id, title, reference, legal_basis, contract_kind, \
                  cpv_codes, estimated_value_ore, contract_start, initial_months, option_months, \
                  tender_deadline_local, status, synthetic, created_at) \
@@ -300,8 +302,10 @@ impl Scoped<'_> {
             .bind(r.status.as_str())
             .bind(r.synthetic)
             .bind(Utc::now())
-            .fetch_one(pool)
-            .await?
+            .fetch_one(&mut *tx)
+            .await?;
+            crate::audit_append!(tx, self, Change::create("procurement_rounds", id, r));
+            id
         });
         Ok(RoundId(id))
     }
@@ -342,8 +346,8 @@ impl Scoped<'_> {
         // Reading the round first turns another tenant's id into NotFound rather than a
         // foreign-key error.
         self.get_round(round).await?;
-        let id: i64 = with_pool!(self, |pool| {
-            sqlx::query_scalar(
+        let id: i64 = with_tx!(self, |tx| {
+            let id: i64 = sqlx::query_scalar(
                 "INSERT INTO lots (tenant_id, round_id, number, placement_type_id, title, description, \
                  places, max_price_per_month_ore, reserved) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
             )
@@ -356,8 +360,10 @@ impl Scoped<'_> {
             .bind(int(l.places))
             .bind(l.max_price_per_month.ore())
             .bind(l.reserved)
-            .fetch_one(pool)
-            .await?
+            .fetch_one(&mut *tx)
+            .await?;
+            crate::audit_append!(tx, self, Change::create("lots", id, l));
+            id
         });
         Ok(LotId(id))
     }
@@ -387,8 +393,8 @@ impl Scoped<'_> {
             )
             .into());
         }
-        let id: i64 = with_pool!(self, |pool| {
-            sqlx::query_scalar(
+        let id: i64 = with_tx!(self, |tx| {
+            let id: i64 = sqlx::query_scalar(
                 "INSERT INTO framework_agreements (tenant_id, round_id, lot_id, organisation_id, \
                  placement_type_id, capacity, price_per_month_ore, start_date, end_date, rank, absence_rule, signed_on) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
@@ -405,8 +411,10 @@ impl Scoped<'_> {
             .bind(a.rank.map(int))
             .bind(a.absence_rule.as_str())
             .bind(a.signed_on)
-            .fetch_one(pool)
-            .await?
+            .fetch_one(&mut *tx)
+            .await?;
+            crate::audit_append!(tx, self, Change::create("framework_agreements", id, a));
+            id
         });
         Ok(AgreementId(id))
     }

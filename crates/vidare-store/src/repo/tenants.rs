@@ -6,10 +6,10 @@ use vidare_domain::model::tenant::{MunicipalityCode, Role, RoleKind, Tenant, Use
 use vidare_domain::model::{Email, Slug, Text};
 
 use crate::rows::conv;
-use crate::{with_pool, Scoped, Store, StoreError};
+use crate::{with_pool, with_tx, Change, Scoped, Store, StoreError};
 
 /// A tenant to create.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct NewTenant {
     pub slug: Slug,
     pub name: Text,
@@ -18,7 +18,7 @@ pub struct NewTenant {
 }
 
 /// A user to create.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct NewUser {
     pub email: Email,
     pub display_name: Text,
@@ -56,8 +56,8 @@ const TENANT_COLUMNS: &str = "id, slug, name, municipality_code, synthetic";
 impl Store {
     /// Creates a tenant. A slug already in use is a [`StoreError::Conflict`] on `slug`.
     pub async fn insert_tenant(&self, t: &NewTenant) -> Result<TenantId, StoreError> {
-        let id: i64 = with_pool!(self, |pool| {
-            sqlx::query_scalar(
+        let id: i64 = with_tx!(self, |tx| {
+            let id: i64 = sqlx::query_scalar(
                 "INSERT INTO tenants (slug, name, municipality_code, synthetic, created_at)
                  VALUES ($1, $2, $3, $4, $5) RETURNING id",
             )
@@ -66,8 +66,12 @@ impl Store {
             .bind(t.municipality_code.map(|c| c.as_str().to_string()))
             .bind(t.synthetic)
             .bind(Utc::now())
-            .fetch_one(pool)
-            .await?
+            .fetch_one(&mut *tx)
+            .await?;
+            // The tenant's audit chain starts with its own creation.
+            let scoped = self.tenant(TenantId(id));
+            crate::audit_append!(tx, scoped, Change::create("tenants", id, t));
+            id
         });
         Ok(TenantId(id))
     }
@@ -148,8 +152,8 @@ const USER_COLUMNS: &str = "id, tenant_id, email, display_name, role, organisati
 impl Scoped<'_> {
     /// Creates a user. The same e-mail twice in a tenant is a conflict on `email`.
     pub async fn insert_user(&self, u: &NewUser) -> Result<UserId, StoreError> {
-        let id: i64 = with_pool!(self, |pool| {
-            sqlx::query_scalar(
+        let id: i64 = with_tx!(self, |tx| {
+            let id: i64 = sqlx::query_scalar(
                 "INSERT INTO users (tenant_id, email, display_name, role, organisation_id, active, created_at)
                  VALUES ($1, $2, $3, $4, $5, TRUE, $6) RETURNING id",
             )
@@ -159,8 +163,10 @@ impl Scoped<'_> {
             .bind(u.role.kind().as_str())
             .bind(u.role.organisation_id().map(|o| o.get()))
             .bind(Utc::now())
-            .fetch_one(pool)
-            .await?
+            .fetch_one(&mut *tx)
+            .await?;
+            crate::audit_append!(tx, self, Change::create("users", id, u));
+            id
         });
         Ok(UserId(id))
     }

@@ -1,0 +1,201 @@
+//! Writing generated municipalities into a store: one tenant per municipality, each
+//! loaded in one bulk transaction with ids the generator chose (local ids plus the
+//! table's largest id before the run).
+//!
+//! Generation runs on its own thread, one municipality ahead of the loader, so the two
+//! cores of a small machine work at once while memory holds at most three
+//! municipalities (being generated, queued, being loaded).
+
+use std::time::{Duration, Instant};
+
+use vidare_domain::ids::TenantId;
+use vidare_domain::model::{Slug, Text};
+use vidare_store::bulk::{BulkLoad, Value};
+use vidare_store::repo::tenants::NewTenant;
+use vidare_store::{Store, StoreError};
+
+use crate::rows::{Bases, Row, Table, Tables};
+use crate::summary::Summary;
+use crate::truth::Truth;
+use crate::{specs, Model, Municipality, Run, Scale};
+
+/// Why a generation into a store failed.
+#[derive(Debug)]
+pub enum GenerateError {
+    /// A tenant with this slug already exists; nothing was written.
+    TenantExists(String),
+    Store(StoreError),
+}
+
+impl std::fmt::Display for GenerateError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            GenerateError::TenantExists(s) => write!(f, "a tenant named {s} already exists"),
+            GenerateError::Store(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for GenerateError {}
+
+impl From<StoreError> for GenerateError {
+    fn from(e: StoreError) -> Self {
+        GenerateError::Store(e)
+    }
+}
+
+/// What a generation into a store produced.
+#[derive(Debug)]
+pub struct Report {
+    pub content_sha256: String,
+    pub truth: Truth,
+    pub summary: Summary,
+    /// Each municipality's slug and tenant.
+    pub tenants: Vec<(String, TenantId)>,
+    /// Wall time spent waiting for generation and writing to the database.
+    pub generate_wait: Duration,
+    pub load_time: Duration,
+}
+
+/// Generates `scale` from `seed` into `store` (which must be migrated). Refuses, before
+/// writing anything, if any of the scale's tenant slugs exists.
+pub async fn generate_into(
+    store: &Store,
+    model: &Model,
+    scale: Scale,
+    seed: u64,
+) -> Result<Report, GenerateError> {
+    let specs = specs(model, scale);
+    for s in &specs {
+        if store.tenant_by_slug(&s.slug).await?.is_some() {
+            return Err(GenerateError::TenantExists(s.slug.clone()));
+        }
+    }
+    let with_ids = Table::with_ids();
+    let names: Vec<&str> = with_ids.iter().map(|t| t.name()).collect();
+    let max = store.max_ids(&names).await?;
+    let mut bases = Bases::new(0);
+    for (t, m) in with_ids.iter().zip(&max) {
+        bases.set(*t, *m);
+    }
+
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Municipality>(1);
+    let producer_model = model.clone();
+    let producer = std::thread::spawn(move || {
+        let mut run = Run::new(&producer_model, scale, seed);
+        for spec in specs {
+            let m = crate::generate_municipality(&producer_model, seed, &spec);
+            run.add(&m);
+            if tx.blocking_send(m).is_err() {
+                break; // the loader stopped
+            }
+        }
+        run.finish()
+    });
+
+    let mut tenants = Vec::new();
+    let (mut wait, mut load) = (Duration::ZERO, Duration::ZERO);
+    let mut waited = Instant::now();
+    let mut failure = None;
+    while let Some(m) = rx.recv().await {
+        wait += waited.elapsed();
+        let started = Instant::now();
+        match load_one(store, &m, &mut bases).await {
+            Ok(tenant) => tenants.push((m.spec.slug.clone(), tenant)),
+            Err(e) => {
+                failure = Some(e);
+                break;
+            }
+        }
+        load += started.elapsed();
+        tracing::info!(
+            municipality = %m.spec.slug,
+            participants = m.tables.participants.len(),
+            attendance_months = m.tables.attendance.len(),
+            "loaded"
+        );
+        drop(m);
+        waited = Instant::now();
+    }
+    drop(rx);
+    let (hash, truth, summary) = producer
+        .join()
+        .expect("the generator thread does not panic");
+    if let Some(e) = failure {
+        return Err(e.into());
+    }
+    store.reset_id_sequences(&names).await?;
+    Ok(Report {
+        content_sha256: hash,
+        truth,
+        summary,
+        tenants,
+        generate_wait: wait,
+        load_time: load,
+    })
+}
+
+async fn load_one(
+    store: &Store,
+    m: &Municipality,
+    bases: &mut Bases,
+) -> Result<TenantId, StoreError> {
+    let tenant = store
+        .insert_tenant(&NewTenant {
+            slug: Slug::parse(&m.spec.slug).expect("generated slugs are valid"),
+            name: Text::parse(&m.spec.name).expect("generated names are valid"),
+            municipality_code: None,
+            synthetic: true,
+        })
+        .await?;
+    bases.tenant = tenant.get();
+    let mut bulk = store.begin_bulk().await?;
+    load_tables(&mut bulk, &m.tables, bases).await?;
+    bulk.commit().await?;
+    let counts = m.tables.counts();
+    for t in Table::ALL {
+        if t.has_id() {
+            bases.set(t, bases.get(t) + counts[t as usize] as i64);
+        }
+    }
+    Ok(tenant)
+}
+
+async fn rows<R: Row>(bulk: &mut BulkLoad, rows: &[R], b: &Bases) -> Result<(), StoreError> {
+    bulk.load(
+        R::TABLE.name(),
+        R::COLUMNS,
+        rows,
+        |r: &R, out: &mut Vec<Value<'_>>| r.values(b, out),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Loads every table in [`Table::ALL`] order (parents first).
+async fn load_tables(bulk: &mut BulkLoad, t: &Tables, b: &Bases) -> Result<(), StoreError> {
+    rows(bulk, &t.organisations, b).await?;
+    rows(bulk, &t.placement_types, b).await?;
+    rows(bulk, &t.rounds, b).await?;
+    rows(bulk, &t.lots, b).await?;
+    rows(bulk, &t.criteria, b).await?;
+    rows(bulk, &t.bids, b).await?;
+    rows(bulk, &t.bid_lots, b).await?;
+    rows(bulk, &t.qualifications, b).await?;
+    rows(bulk, &t.scores, b).await?;
+    rows(bulk, &t.award_decisions, b).await?;
+    rows(bulk, &t.agreements, b).await?;
+    rows(bulk, &t.participants, b).await?;
+    rows(bulk, &t.register_outcomes, b).await?;
+    rows(bulk, &t.referrals, b).await?;
+    rows(bulk, &t.placements, b).await?;
+    rows(bulk, &t.attendance, b).await?;
+    rows(bulk, &t.exits, b).await?;
+    rows(bulk, &t.follow_ups, b).await?;
+    rows(bulk, &t.invoices, b).await?;
+    rows(bulk, &t.invoice_lines, b).await?;
+    rows(bulk, &t.invitations, b).await?;
+    rows(bulk, &t.meetings, b).await?;
+    rows(bulk, &t.registrations, b).await?;
+    Ok(())
+}
