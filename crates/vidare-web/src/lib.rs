@@ -1,17 +1,57 @@
-//! Vidare's HTTP server: the router, the shared application state, and serving with
-//! graceful shutdown. Pages, the JSON API and sign-in are added here by the web-platform
-//! work; each route states who may use it.
+//! Vidare's HTTP server: pages rendered on the server, the JSON API, sign-in and
+//! permissions, served with graceful shutdown.
+//!
+//! Every route is declared once in a [`routes::RouteDef`] with its [`routes::Access`]
+//! rule; [`routes::build`] turns the list into the router and wraps each handler in the
+//! rule's check, so a route without a permission rule cannot exist. Around all routes:
+//! the session layer (who is asking, in which language) and the CSRF layer (no state
+//! change without the session's token).
 
+pub mod assets;
+pub mod auth;
+pub mod csrf;
+pub mod error;
 mod health;
-mod home;
+pub mod i18n;
+pub mod pages;
+pub mod routes;
+pub mod session;
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
 use axum::Router;
-use tower_http::trace::TraceLayer;
-use vidare_store::Store;
+use vidare_domain::ids::TenantId;
+use vidare_domain::model::tenant::Tenant;
+use vidare_store::{Store, StoreError};
+
+pub use routes::{Access, RouteDef};
+
+/// How the server behaves; the defaults suit the demo and a server behind TLS alike.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Mark cookies `Secure` (set when Vidare is reached over HTTPS).
+    pub secure_cookies: bool,
+    /// A session ends after this long without a request.
+    pub session_idle: chrono::Duration,
+    /// A session ends this long after sign-in whatever happens.
+    pub session_absolute: chrono::Duration,
+    /// Show the demo accounts and their password on the sign-in page.
+    pub show_demo_accounts: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            secure_cookies: false,
+            session_idle: chrono::Duration::minutes(60),
+            session_absolute: chrono::Duration::hours(12),
+            show_demo_accounts: false,
+        }
+    }
+}
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -23,16 +63,25 @@ struct Inner {
     store: Store,
     started: Instant,
     schema_version: i64,
+    settings: Settings,
+    tenants: RwLock<HashMap<TenantId, Tenant>>,
 }
 
 impl AppState {
     /// State over a store whose schema has been checked (`schema_version`).
     pub fn new(store: Store, schema_version: i64) -> AppState {
+        AppState::with_settings(store, schema_version, Settings::default())
+    }
+
+    /// State with explicit settings.
+    pub fn with_settings(store: Store, schema_version: i64, settings: Settings) -> AppState {
         AppState {
             inner: Arc::new(Inner {
                 store,
                 started: Instant::now(),
                 schema_version,
+                settings,
+                tenants: RwLock::new(HashMap::new()),
             }),
         }
     }
@@ -41,15 +90,30 @@ impl AppState {
     pub fn store(&self) -> &Store {
         &self.inner.store
     }
+
+    /// The server's settings.
+    pub fn settings(&self) -> &Settings {
+        &self.inner.settings
+    }
+
+    /// A tenant by id, cached: tenants change rarely and every page shows its name.
+    pub async fn tenant(&self, id: TenantId) -> Result<Tenant, StoreError> {
+        if let Some(t) = self.inner.tenants.read().expect("lock").get(&id) {
+            return Ok(t.clone());
+        }
+        let t = self.store().get_tenant(id).await?;
+        self.inner
+            .tenants
+            .write()
+            .expect("lock")
+            .insert(id, t.clone());
+        Ok(t)
+    }
 }
 
 /// The whole application's routes.
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .merge(health::routes())
-        .merge(home::routes())
-        .with_state(state)
-        .layer(TraceLayer::new_for_http())
+    routes::build(state, routes::all())
 }
 
 /// Serves `router` on `listener` until `shutdown` completes, then lets requests in
@@ -61,9 +125,12 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let addr: SocketAddr = listener.local_addr()?;
     tracing::info!(%addr, "serving");
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// Completes on Ctrl-C or SIGTERM.

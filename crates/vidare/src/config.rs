@@ -24,6 +24,8 @@ pub struct Config {
     pub addr: String,
     pub log_format: LogFormat,
     pub lang: Lang,
+    /// Mark cookies Secure: set when Vidare is reached over HTTPS (behind a TLS proxy).
+    pub secure_cookies: bool,
 }
 
 /// What a configuration file may say. Unknown keys are refused so typos are noticed.
@@ -34,6 +36,7 @@ struct FileConfig {
     addr: Option<String>,
     log_format: Option<LogFormat>,
     lang: Option<String>,
+    secure_cookies: Option<bool>,
 }
 
 impl Config {
@@ -65,6 +68,11 @@ impl Config {
                 .or(file.log_format)
                 .unwrap_or(LogFormat::Text),
             lang,
+            secure_cookies: std::env::var("VIDARE_SECURE_COOKIES")
+                .ok()
+                .map(|v| matches!(v.as_str(), "1" | "true" | "yes"))
+                .or(file.secure_cookies)
+                .unwrap_or(false),
         })
     }
 }

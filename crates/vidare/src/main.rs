@@ -218,7 +218,11 @@ async fn run(command: Command, config: Config) -> Result<(), Failure> {
         Command::Serve { addr } => {
             let store = Store::connect(&config.database_url).await?;
             let version = store.require_current_schema().await?;
-            serve(store, version, addr.unwrap_or(config.addr)).await
+            let settings = vidare_web::Settings {
+                secure_cookies: config.secure_cookies,
+                ..Default::default()
+            };
+            serve(store, version, addr.unwrap_or(config.addr), settings).await
         }
         Command::Migrate => {
             let store = Store::connect(&config.database_url).await?;
@@ -242,13 +246,21 @@ async fn run(command: Command, config: Config) -> Result<(), Failure> {
             let store = Store::connect(url).await?;
             store.migrate().await?;
             demo::ensure(&store).await?;
+            demo_passwords(&store).await?;
             let version = store.require_current_schema().await?;
             if no_serve {
                 return Ok(());
             }
             let addr = addr.unwrap_or(config.addr);
-            println!("Vidare demo: http://{addr}/");
-            serve(store, version, addr).await
+            println!(
+                "Vidare demo: http://{addr}/ (lösenord/password: {})",
+                vidare_web::pages::DEMO_PASSWORD
+            );
+            let settings = vidare_web::Settings {
+                show_demo_accounts: true,
+                ..Default::default()
+            };
+            serve(store, version, addr, settings).await
         }
         Command::Import {
             kind,
@@ -270,14 +282,43 @@ async fn run(command: Command, config: Config) -> Result<(), Failure> {
     }
 }
 
-async fn serve(store: Store, schema_version: i64, addr: String) -> Result<(), Failure> {
+/// Gives every account of the synthetic demo tenant that has no password the demo's
+/// shared password, so each role can sign in.
+async fn demo_passwords(store: &Store) -> Result<(), Failure> {
+    let Some(tenant) = store.tenant_by_slug(demo::SLUG).await? else {
+        return Ok(());
+    };
+    let s = store.tenant_as(tenant.id, vidare_store::Actor::system("demo"));
+    let hash = vidare_web::auth::hash_password(vidare_web::pages::DEMO_PASSWORD);
+    for user in s.list_users().await? {
+        let has_password = s
+            .credentials(&user.email)
+            .await?
+            .is_some_and(|c| c.password_hash.is_some());
+        if !has_password {
+            s.set_password_hash(user.id, &hash, None).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn serve(
+    store: Store,
+    schema_version: i64,
+    addr: String,
+    settings: vidare_web::Settings,
+) -> Result<(), Failure> {
     let listener = tokio::net::TcpListener::bind(&addr).await.map_err(|e| {
         Failure::input(
             format!("Kan inte lyssna på {addr}: {e}. Välj en annan adress med --addr."),
             format!("Cannot listen on {addr}: {e}. Choose another address with --addr."),
         )
     })?;
-    let app = vidare_web::router(vidare_web::AppState::new(store.clone(), schema_version));
+    let app = vidare_web::router(vidare_web::AppState::with_settings(
+        store.clone(),
+        schema_version,
+        settings,
+    ));
     vidare_web::serve(listener, app, vidare_web::shutdown_signal()).await?;
     store.close().await;
     Ok(())

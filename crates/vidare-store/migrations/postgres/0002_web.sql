@@ -4,6 +4,10 @@
 ALTER TABLE users ADD COLUMN password_hash TEXT;
 ALTER TABLE users ADD COLUMN lang TEXT CHECK (lang IN ('sv', 'en'));
 
+-- The municipality's logo, shown in the page header (PNG or SVG, at most 256 KiB).
+ALTER TABLE tenants ADD COLUMN logo_mime TEXT CHECK (logo_mime IN ('image/png', 'image/svg+xml'));
+ALTER TABLE tenants ADD COLUMN logo BYTEA;
+
 CREATE TABLE sessions (
     token_hash TEXT PRIMARY KEY,
     tenant_id BIGINT NOT NULL,

@@ -1,6 +1,7 @@
 //! Repository methods, one module per part of the domain. Tenants are global; every
 //! other method hangs off [`crate::Scoped`] and is limited to its tenant.
 
+pub mod auth;
 pub mod organisations;
 pub mod participants;
 pub mod placements;

@@ -213,3 +213,59 @@ impl Scoped<'_> {
         rows.into_iter().map(User::try_from).collect()
     }
 }
+
+/// A tenant's logo: its media type and bytes.
+pub type Logo = (String, Vec<u8>);
+
+impl Store {
+    /// The tenant's logo, if one was uploaded.
+    pub async fn tenant_logo(&self, id: TenantId) -> Result<Option<Logo>, StoreError> {
+        let row: Option<(Option<String>, Option<Vec<u8>>)> = with_pool!(self, |pool| {
+            sqlx::query_as("SELECT logo_mime, logo FROM tenants WHERE id = $1")
+                .bind(id.get())
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(match row {
+            Some((Some(mime), Some(bytes))) => Some((mime, bytes)),
+            _ => None,
+        })
+    }
+}
+
+impl Scoped<'_> {
+    /// Sets or removes the tenant's logo (PNG or SVG, at most 256 KiB).
+    pub async fn set_tenant_logo(&self, logo: Option<(&str, &[u8])>) -> Result<(), StoreError> {
+        if let Some((mime, bytes)) = logo {
+            if !matches!(mime, "image/png" | "image/svg+xml") || bytes.len() > 256 * 1024 {
+                return Err(vidare_domain::model::RuleViolation::new(
+                    "logo",
+                    "Logotypen ska vara en PNG- eller SVG-fil på högst 256 kB.",
+                    "The logo must be a PNG or SVG file of at most 256 kB.",
+                )
+                .into());
+            }
+        }
+        with_tx!(self, |tx| {
+            sqlx::query("UPDATE tenants SET logo_mime = $1, logo = $2 WHERE id = $3")
+                .bind(logo.map(|(m, _)| m))
+                .bind(logo.map(|(_, b)| b))
+                .bind(self.tid())
+                .execute(&mut *tx)
+                .await?;
+            crate::audit_append!(
+                tx,
+                self,
+                Change::action(
+                    "update",
+                    "tenants",
+                    Some(self.tid().to_string()),
+                    Some(
+                        serde_json::json!({ "logo": logo.map(|(m, b)| format!("{m}, {} bytes", b.len())) })
+                    )
+                )
+            );
+        });
+        Ok(())
+    }
+}

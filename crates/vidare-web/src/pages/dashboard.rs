@@ -1,0 +1,77 @@
+//! The overview each role lands on after sign-in: aggregates only (counts), so every
+//! signed-in role may see it; a supplier sees its own organisation's figures.
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use vidare_domain::deadline::stockholm_today;
+use vidare_domain::model::tenant::Role;
+
+use super::{render, Ctx, Page};
+use crate::routes::{access, RouteDef};
+use crate::AppState;
+
+pub(super) fn routes() -> Vec<RouteDef> {
+    vec![RouteDef::get("/oversikt", access::SIGNED_IN, dashboard)]
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct Dashboard {
+    page: Page,
+    figures: Vec<(&'static str, String)>,
+}
+
+async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> Response {
+    let who = ctx.who();
+    let s = who.scoped(state.store());
+    let today = stockholm_today(chrono::Utc::now());
+    let figures = async {
+        let mut figures = Vec::new();
+        match who.role {
+            Role::SupplierUser { organisation_id } => {
+                let agreements = s.agreements_in_force(today, Some(organisation_id)).await?;
+                let places: u32 = agreements.iter().map(|a| a.capacity).sum();
+                figures.push((
+                    ctx.t("dashboard.supplier_agreements"),
+                    agreements.len().to_string(),
+                ));
+                figures.push((ctx.t("portal.capacity"), places.to_string()));
+            }
+            _ => {
+                figures.push((
+                    ctx.t("dashboard.participants"),
+                    s.count_participants().await?.to_string(),
+                ));
+                figures.push((
+                    ctx.t("dashboard.organisations"),
+                    s.count_organisations().await?.to_string(),
+                ));
+                figures.push((
+                    ctx.t("dashboard.agreements"),
+                    s.agreements_in_force(today, None).await?.len().to_string(),
+                ));
+                figures.push((
+                    ctx.t("dashboard.rounds"),
+                    s.list_rounds().await?.len().to_string(),
+                ));
+                figures.push((
+                    ctx.t("dashboard.placement_types"),
+                    s.list_placement_types().await?.len().to_string(),
+                ));
+            }
+        }
+        Ok::<_, vidare_store::StoreError>(figures)
+    }
+    .await;
+    match figures {
+        Ok(figures) => render(
+            &Dashboard {
+                page: ctx.page("dashboard.title"),
+                figures,
+            },
+            ctx.lang,
+        ),
+        Err(e) => ctx.store_error(e).into_response(),
+    }
+}
