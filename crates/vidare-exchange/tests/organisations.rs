@@ -280,3 +280,41 @@ fn header_only_and_empty() {
     assert_eq!(organisations(HEADER).unwrap(), vec![]);
     unreadable(organisations(""));
 }
+
+#[test]
+fn the_canonical_export() {
+    use vidare_exchange::csv_import::write_organisations_csv;
+    let csv = o_file(&[
+        "556016-0680;Snickeriet; ek. för.;ekonomisk förening;ja;ja;20;8;1234,5;info@snickeriet.se",
+        &format!(
+            "{};\"Kafé \"\"Vidare\"\"\";Aktiebolag (svb);nej;;;;;",
+            orgnr(1)
+        ),
+    ]);
+    // The first row has a `;` in its name without quotes: one field too many.
+    assert_eq!(places(&row_errors(organisations(&csv))), [(2, None)]);
+    let csv = csv.replace("Snickeriet; ek. för.", "\"Snickeriet; ek. för.\"");
+    let rows: Vec<_> = organisations(&csv)
+        .unwrap()
+        .into_iter()
+        .map(|n| n.row)
+        .collect();
+    let mut out = Vec::new();
+    write_organisations_csv(&rows, &mut out).unwrap();
+    let text = String::from_utf8(out.clone()).unwrap();
+    assert!(
+        text.starts_with(&format!("\u{feff}{HEADER};syntetisk\r\n")),
+        "{text}"
+    );
+    assert!(text.contains("\r\n556016-0680;\"Snickeriet; ek. för.\";ekonomisk förening;ja;ja;20;8;1234,50;info@snickeriet.se;nej\r\n"), "{text}");
+    assert!(
+        text.ends_with(";\"Kafé \"\"Vidare\"\"\";aktiebolag svb;nej;nej;;;;;nej\r\n"),
+        "{text}"
+    );
+    let back: Vec<_> = parse_organisations(&out, true)
+        .unwrap()
+        .into_iter()
+        .map(|n| n.row)
+        .collect();
+    assert_eq!(back, rows);
+}

@@ -640,3 +640,48 @@ fn ten_digit_numbers_use_today_for_the_century() {
     let rows = participants(&p_file(&[p_row("811228-9874", "Anna")])).unwrap();
     assert_eq!(rows[0].row.personal_number, pn(1981, 12, 28, 987));
 }
+
+#[test]
+fn the_canonical_export_through_a_file() {
+    use vidare_exchange::csv_import::write_participants_csv;
+    let rows: Vec<_> = participants(&p_file(&[
+        p_row("19811228-9874", "\"Anna \"\"Annie\"\"; Maria\""),
+        format!(
+            "{};Bo;Ek;man;ja;förgymnasial;0;ja;grundläggande;nej",
+            pns(3)
+        ),
+        format!("{};Cy;Ek;annat;ja;eftergymnasial;480;ja;ingen;nej", pns(4)),
+        format!("{};Di;Ek;okänt;ja;okänd;1;ja;medel;nej", pns(5)),
+    ]))
+    .unwrap()
+    .into_iter()
+    .map(|n| n.row)
+    .collect();
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    write_participants_csv(&rows, file.as_file_mut()).unwrap();
+    let bytes = std::fs::read(file.path()).unwrap();
+    let text = std::str::from_utf8(&bytes).unwrap();
+    assert!(
+        text.starts_with(&format!("\u{feff}{P_HEADER};syntetisk\r\n")),
+        "{text}"
+    );
+    assert!(text.contains("\r\n19811228-9874;\"Anna \"\"Annie\"\"; Maria\";Svensson;kvinna;nej;gymnasial;12;nej;flytande;ja;nej\r\n"), "{text}");
+    assert!(
+        text.contains(";man;ja;förgymnasial;0;ja;grundläggande;nej;nej\r\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains(";annat;ja;eftergymnasial;480;ja;ingen;nej;nej\r\n"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with(";okänt;ja;okänd;1;ja;medel;nej;nej\r\n"),
+        "{text}"
+    );
+    let back: Vec<_> = parse_participants(&bytes, today(), true)
+        .unwrap()
+        .into_iter()
+        .map(|n| n.row)
+        .collect();
+    assert_eq!(back, rows);
+}

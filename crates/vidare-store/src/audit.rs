@@ -273,6 +273,8 @@ pub struct AuditReport {
     pub tenants: u64,
     pub entries: u64,
     pub problems: Vec<AuditProblem>,
+    /// Entries checked per tenant, as `(tenant_id, entries)`, by tenant id.
+    pub per_tenant: Vec<(i64, u64)>,
 }
 
 impl AuditReport {
@@ -336,14 +338,23 @@ impl Store {
     /// Walks every tenant's chain and reports each entry whose hash, link or sequence
     /// number is wrong, and each chain whose head does not match its last entry.
     pub async fn verify_audit(&self) -> Result<AuditReport, StoreError> {
+        self.verify_chains(None).await
+    }
+
+    /// [`Store::verify_audit`] for every tenant, or only for `only`.
+    async fn verify_chains(&self, only: Option<i64>) -> Result<AuditReport, StoreError> {
         let heads: Vec<(i64, i64, String)> = with_pool!(self, |pool| {
-            sqlx::query_as("SELECT tenant_id, seq, hash FROM audit_heads ORDER BY tenant_id")
-                .fetch_all(pool)
-                .await?
+            sqlx::query_as(
+                "SELECT tenant_id, seq, hash FROM audit_heads WHERE ($1 IS NULL OR tenant_id = $1) ORDER BY tenant_id",
+            )
+            .bind(only)
+            .fetch_all(pool)
+            .await?
         });
         let mut report = AuditReport::default();
         for (tenant_id, head_seq, head_hash) in heads {
             report.tenants += 1;
+            let entries_before = report.entries;
             let mut problem = |seq: i64, what: String| {
                 report.problems.push(AuditProblem {
                     tenant_id,
@@ -397,12 +408,20 @@ impl Store {
                     ),
                 );
             }
+            report
+                .per_tenant
+                .push((tenant_id, report.entries - entries_before));
         }
         Ok(report)
     }
 }
 
 impl Scoped<'_> {
+    /// [`Store::verify_audit`] for this tenant's chain only.
+    pub async fn verify_audit(&self) -> Result<AuditReport, StoreError> {
+        self.store().verify_chains(Some(self.tid())).await
+    }
+
     /// Appends a change on its own (for events that change nothing else, such as a
     /// sign-in or an export).
     pub async fn audit(&self, change: Change) -> Result<(), StoreError> {
@@ -433,6 +452,27 @@ impl Scoped<'_> {
             .await?
         });
         Ok(rows.into_iter().map(AuditEntry::from).collect())
+    }
+
+    /// How many entries of this tenant's log match `filter` (its `limit` and `offset`
+    /// ignored), for paging.
+    pub async fn count_audit_entries(&self, f: &AuditFilter) -> Result<u64, StoreError> {
+        let n: i64 = with_pool!(self, |pool| {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM audit_log WHERE tenant_id = $1 \
+                 AND ($2 IS NULL OR entity = $2) AND ($3 IS NULL OR entity_id = $3) \
+                 AND ($4 IS NULL OR actor = $4) AND ($5 IS NULL OR at >= $5) AND ($6 IS NULL OR at < $6)",
+            )
+            .bind(self.tid())
+            .bind(&f.entity)
+            .bind(&f.entity_id)
+            .bind(&f.actor)
+            .bind(f.from)
+            .bind(f.until)
+            .fetch_one(pool)
+            .await?
+        });
+        Ok(n as u64)
     }
 }
 

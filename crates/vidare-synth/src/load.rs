@@ -176,14 +176,12 @@ async fn rows<R: Row>(bulk: &mut BulkLoad, rows: &[R], b: &Bases) -> Result<(), 
         |r: &R, out: &mut Vec<Value<'_>>| r.values(b, out),
     )
     .await?;
-    if std::env::var_os("VIDARE_SYNTH_TIMING").is_some() {
-        eprintln!(
-            "{:<24} {:>9} rows {:>8.3} s",
-            R::TABLE.name(),
-            rows.len(),
-            started.elapsed().as_secs_f64()
-        );
-    }
+    tracing::debug!(
+        table = R::TABLE.name(),
+        rows = rows.len(),
+        seconds = started.elapsed().as_secs_f64(),
+        "bulk loaded"
+    );
     Ok(())
 }
 

@@ -151,12 +151,12 @@ model! {
     placement_born_abroad = 0.10, "logit", A, "Born abroad.";
 
     // --- outcome without the reform (logit of Y(0)) ---
-    outcome_intercept = -0.33, "logit", "calibrated to BRIEF §4: exits to work or studies 35–47 %", "Intercept of P(Y(0)).";
-    outcome_year_2021 = -0.15, "logit", "assumption (labour market after the pandemic)", "Registered in 2021.";
-    outcome_year_2022 = 0.10, "logit", A, "Registered in 2022.";
-    outcome_year_2023 = 0.0, "logit", A, "Registered in 2023.";
-    outcome_year_2024 = -0.10, "logit", "assumption (weaker labour market 2024)", "Registered in 2024.";
-    outcome_municipality_sd = 0.15, "logit", A, "Standard deviation of a municipality's own level (drawn once per municipality).";
+    outcome_intercept = -0.30, "logit", "calibrated to BRIEF §4: exits to work or studies 35–47 %", "Intercept of P(Y(0)).";
+    outcome_year_2021 = -0.05, "logit", "assumption (labour market after the pandemic)", "Registered in 2021.";
+    outcome_year_2022 = 0.15, "logit", A, "Registered in 2022.";
+    outcome_year_2023 = -0.05, "logit", A, "Registered in 2023.";
+    outcome_year_2024 = -0.20, "logit", "assumption (weaker labour market 2024)", "Registered in 2024.";
+    outcome_municipality_sd = 0.10, "logit", A, "Standard deviation of a municipality's own level (drawn once per municipality).";
     outcome_age_18_24 = 0.25, "logit", A, "Aged 18–24.";
     outcome_age_45_54 = -0.25, "logit", A, "Aged 45–54.";
     outcome_age_55_64 = -0.70, "logit", A, "Aged 55–64.";
@@ -173,7 +173,7 @@ model! {
     outcome_prior_work = 0.45, "logit", A, "Prior work experience.";
 
     // --- the true effect τ(X) of a reserved-procurement placement (logit) ---
-    tau_intercept = 0.25, "logit", "assumption (BRIEF §1: participants moved on to work or studies)", "Effect for the reference person.";
+    tau_intercept = 0.20, "logit", "assumption (BRIEF §1: participants moved on to work or studies)", "Effect for the reference person.";
     tau_born_abroad = 0.20, "logit", "assumption (language practice at the workplace)", "Added for those born abroad.";
     tau_no_prior_work = 0.15, "logit", A, "Added for those without prior work experience.";
     tau_health = -0.15, "logit", A, "Added for those with a health limitation.";

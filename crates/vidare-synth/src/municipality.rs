@@ -450,7 +450,7 @@ pub fn generate(model: &Model, seed: u64, spec: &Spec) -> Municipality {
                 price_ore: Money::from_kronor(price).ore(),
                 qualified,
                 agreement: None,
-                quality_answer: *sup.pick(QUALITY_ANSWERS),
+                quality_answer: sup.pick_copy(QUALITY_ANSWERS),
             });
         }
     }
@@ -698,7 +698,7 @@ pub fn generate(model: &Model, seed: u64, spec: &Spec) -> Municipality {
                         agreement_id: ag.id,
                         organisation_id: ag.organisation_id,
                         type_index: ty,
-                        reason: *ops.pick(REFERRAL_REASONS),
+                        reason: ops.pick_copy(REFERRAL_REASONS),
                         accepted: false,
                         referred_on: declined_on,
                         decided_on: add_days(declined_on, 2 + ops.below(4) as i64),
@@ -713,7 +713,7 @@ pub fn generate(model: &Model, seed: u64, spec: &Spec) -> Municipality {
                 agreement_id: ag.id,
                 organisation_id: ag.organisation_id,
                 type_index: ty,
-                reason: *ops.pick(REFERRAL_REASONS),
+                reason: ops.pick_copy(REFERRAL_REASONS),
                 accepted: true,
                 referred_on,
                 decided_on: add_days(
@@ -789,7 +789,7 @@ pub fn generate(model: &Model, seed: u64, spec: &Spec) -> Municipality {
                 end: if open { None } else { Some(end) },
                 planned_end: planned_end.max(start),
                 weekly_minutes,
-                goals: *ops.pick(PLACEMENT_GOALS),
+                goals: ops.pick_copy(PLACEMENT_GOALS),
             });
             spans[a].push((start, end));
 

@@ -73,7 +73,7 @@ impl Person {
                 // 29 February in a common year.
                 NaiveDate::from_ymd_opt(registered_on.year() - age as i32, 2, 28).expect("valid")
             });
-        let birth_date = latest - Days::new(rng.below(365) as u64);
+        let birth_date = latest - Days::new(rng.below(365));
 
         let g = rng.uniform();
         let gender = if g < model.gender_other_or_unknown {

@@ -124,6 +124,11 @@ impl Rng {
         weights.iter().rposition(|w| *w > 0.0).unwrap_or(0)
     }
 
+    /// A copy of one of `items`, uniformly.
+    pub fn pick_copy<T: Copy>(&mut self, items: &[T]) -> T {
+        *self.pick(items)
+    }
+
     /// One of `items`, uniformly.
     pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len() as u64) as usize]

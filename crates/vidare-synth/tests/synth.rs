@@ -247,3 +247,25 @@ async fn the_demo_lands_in_sqlite() {
 async fn the_demo_lands_in_postgres() {
     lands_in(TestDb::postgres().await).await;
 }
+
+#[test]
+fn every_parameter_is_documented_with_its_value() {
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/synthetic-data.md"
+    ))
+    .unwrap();
+    for p in Model::default().numeric_parameters() {
+        let row = format!(
+            "| `{}` | {} | {} | {} |",
+            p.name,
+            p.value.as_f64().unwrap(),
+            p.unit,
+            p.source
+        );
+        assert!(
+            doc.contains(&row),
+            "docs/synthetic-data.md lacks or differs on {row}"
+        );
+    }
+}

@@ -1,8 +1,10 @@
 //! Cross-site request forgery protection for every state change.
 //!
 //! A signed-in browser must send its session's token with every POST, PUT, PATCH or
-//! DELETE: as the form field `_csrf`, or the `X-CSRF-Token` header (htmx sends it from
-//! the page's `hx-headers`). Before sign-in, the sign-in form uses a double-submit
+//! DELETE: as the form field `_csrf` (in an urlencoded form, or as a field of a
+//! `multipart/form-data` form such as a file upload), or the `X-CSRF-Token` header
+//! (htmx sends it from the page's `hx-headers`). The token never travels in the URL,
+//! where it would reach access logs and `Referer` headers. Before sign-in, the sign-in form uses a double-submit
 //! cookie (`vidare_csrf`). Requests with an API token carry no cookies a forger could
 //! borrow and need no CSRF token. A missing or wrong token changes nothing: 403.
 
@@ -22,7 +24,7 @@ pub const FIELD: &str = "_csrf";
 /// The header carrying the token.
 pub const HEADER: &str = "x-csrf-token";
 
-/// Largest form body read to find the token (forms with files use the header instead).
+/// Largest form body read to find the token; a larger upload must send the header.
 const MAX_FORM: usize = 2 * 1024 * 1024;
 
 /// The middleware.
@@ -33,6 +35,11 @@ pub async fn protect(req: Request, next: Next) -> Response {
     let expected = match req.extensions().get::<Principal>().map(|p| &p.via) {
         Some(Via::Token { .. }) => return next.run(req).await,
         Some(Via::Session { csrf, .. }) => Some(csrf.clone()),
+        // An API request without a valid session or token (none sent, or a token that is
+        // unknown, revoked or expired) has no session a forger could ride on: the access
+        // check answers 401, which tells the integration what is wrong, rather than a
+        // misleading CSRF 403. (The API has no public state changes.)
+        None if req.uri().path().starts_with("/api/") => return next.run(req).await,
         None => session::cookie(&req, CSRF_COOKIE).map(str::to_string),
     };
     let lang = session::lang_of(&req);
@@ -55,12 +62,15 @@ pub async fn protect(req: Request, next: Next) -> Response {
             refuse(&req)
         };
     }
-    let is_form = req
+    let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+        .unwrap_or_default()
+        .to_string();
+    let is_form = content_type.starts_with("application/x-www-form-urlencoded");
+    let is_multipart = content_type.starts_with("multipart/form-data");
+    if !is_form && !is_multipart {
         return refuse(&req);
     }
     let (parts, body) = req.into_parts();
@@ -70,14 +80,35 @@ pub async fn protect(req: Request, next: Next) -> Response {
             return (StatusCode::PAYLOAD_TOO_LARGE, "Formuläret är för stort.").into_response()
         }
     };
-    let given = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
-        .ok()
-        .and_then(|fields| fields.into_iter().find(|(k, _)| k == FIELD).map(|(_, v)| v));
+    let given = if is_multipart {
+        multipart_field(&content_type, bytes.clone()).await
+    } else {
+        serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+            .ok()
+            .and_then(|fields| fields.into_iter().find(|(k, _)| k == FIELD).map(|(_, v)| v))
+    };
     let req = Request::from_parts(parts, Body::from(bytes));
     match given {
         Some(given) if same(&given, &expected) => next.run(req).await,
         _ => refuse(&req),
     }
+}
+
+/// The `_csrf` field of a buffered `multipart/form-data` body, if it has one. The body
+/// is parsed from a copy, so the handler still reads the whole form.
+async fn multipart_field(content_type: &str, bytes: axum::body::Bytes) -> Option<String> {
+    use axum::extract::{FromRequest, Multipart};
+    let req = Request::builder()
+        .header(header::CONTENT_TYPE, content_type)
+        .body(Body::from(bytes))
+        .ok()?;
+    let mut form = Multipart::from_request(req, &()).await.ok()?;
+    while let Ok(Some(field)) = form.next_field().await {
+        if field.name() == Some(FIELD) {
+            return field.text().await.ok();
+        }
+    }
+    None
 }
 
 /// Compares in constant time, so the comparison leaks nothing about the token.

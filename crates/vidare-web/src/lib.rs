@@ -7,12 +7,14 @@
 //! the session layer (who is asking, in which language) and the CSRF layer (no state
 //! change without the session's token).
 
+pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod csrf;
 pub mod error;
 mod health;
 pub mod i18n;
+pub mod metrics;
 pub mod pages;
 pub mod routes;
 pub mod session;

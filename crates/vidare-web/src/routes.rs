@@ -115,10 +115,16 @@ impl RouteDef {
 
 /// Every route of the application.
 pub fn all() -> Vec<RouteDef> {
-    [health::routes(), assets::routes(), pages::routes()]
-        .into_iter()
-        .flatten()
-        .collect()
+    [
+        health::routes(),
+        assets::routes(),
+        pages::routes(),
+        crate::metrics::routes(),
+        crate::api::routes(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 /// Builds the router: each route behind its access check, all of them behind the CSRF
@@ -147,6 +153,10 @@ pub fn build(state: AppState, defs: Vec<RouteDef>) -> Router {
         .layer(middleware::from_fn(csrf::protect))
         .layer(middleware::from_fn_with_state(state.clone(), session::load))
         .layer(TraceLayer::new_for_http())
+        .layer(middleware::from_fn_with_state(
+            crate::metrics::Registry::shared(),
+            crate::metrics::record,
+        ))
         .with_state(state)
 }
 

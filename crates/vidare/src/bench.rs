@@ -4,6 +4,8 @@
 //! - `import`: loading N participant rows from CSV, against the `sqlite3` shell's
 //!   `.import` into a plain table and PostgreSQL's `COPY` of the same file.
 //! - `read`: reading one participant by id from SQLite holding N rows (p50, p99).
+//! - `http`: the server under load on loopback (`bench/http.rs`): signed-in pages against
+//!   the cheapest route, p50/p99 and throughput.
 
 use std::path::Path;
 use std::process::Command;
@@ -22,6 +24,8 @@ use vidare_domain::personnummer::{IdentityKind, PersonalIdentityNumber};
 use vidare_exchange::csv_import;
 use vidare_store::repo::tenants::NewTenant;
 use vidare_store::Store;
+
+mod http;
 
 use crate::config::Config;
 use crate::Failure;
@@ -44,6 +48,30 @@ pub enum Which {
         #[arg(long)]
         sqlite_only: bool,
     },
+    /// Generate a synthetic scale into a fresh SQLite file, or a throwaway PostgreSQL
+    /// database with --postgres; print the wall time and the process's peak memory.
+    Generate {
+        #[arg(long, value_enum, default_value = "national")]
+        scale: crate::generate::ScaleArg,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// PostgreSQL server to measure on instead of SQLite (a database is created and dropped).
+        #[arg(long)]
+        postgres: Option<String>,
+    },
+    /// Serve the demo in-process and load it over loopback: a trivial route, the
+    /// dashboard and two list pages, signed in as a case worker (p50, p99, throughput).
+    Http {
+        /// Requests per target.
+        #[arg(long, default_value_t = 20_000)]
+        requests: u32,
+        /// Concurrent clients.
+        #[arg(long, default_value_t = 32)]
+        clients: u32,
+        /// Each target stops after this many seconds whatever the count.
+        #[arg(long, default_value_t = 120)]
+        max_seconds: u64,
+    },
     /// Read participants by id from SQLite holding N rows.
     Read {
         #[arg(long, default_value_t = 1_000_000)]
@@ -61,6 +89,16 @@ pub async fn run(which: Which, _config: &Config) -> Result<(), Failure> {
             sqlite_only,
         } => import(rows, &postgres, sqlite_only).await,
         Which::Read { rows, reads } => read(rows, reads).await,
+        Which::Http {
+            requests,
+            clients,
+            max_seconds,
+        } => http::run(requests, clients, max_seconds).await,
+        Which::Generate {
+            scale,
+            seed,
+            postgres,
+        } => generate(scale.into(), seed, postgres.as_deref()).await,
     }
 }
 
@@ -134,12 +172,19 @@ async fn vidare_import(store: &Store, tenant: TenantId, bytes: &[u8]) -> Result<
     let today = vidare_domain::deadline::stockholm_today(chrono::Utc::now());
     let rows = csv_import::parse_participants(bytes, today, true)
         .map_err(|f| anyhow::anyhow!("{}", f.report(vidare_domain::Lang::En)))?;
+    let parsed = started.elapsed();
     store
         .tenant(tenant)
         .bulk_insert(&rows)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    Ok(started.elapsed())
+    let total = started.elapsed();
+    println!(
+        "            (parse and validate {:.2} s, load {:.2} s)",
+        secs(parsed),
+        secs(total - parsed)
+    );
+    Ok(total)
 }
 
 async fn import(rows: u32, postgres: &str, sqlite_only: bool) -> Result<(), Failure> {
@@ -201,7 +246,7 @@ async fn import(rows: u32, postgres: &str, sqlite_only: bool) -> Result<(), Fail
 fn sqlite3_import(db: &Path, csv: &Path) -> Result<Duration, Failure> {
     let script = format!(
         "CREATE TABLE plain (personnummer TEXT, fornamn TEXT, efternamn TEXT, kon TEXT, fodd_utomlands TEXT, \
-         utbildning TEXT, manader TEXT, halsa TEXT, svenska TEXT, erfarenhet TEXT);\n\
+         utbildning TEXT, manader TEXT, halsa TEXT, svenska TEXT, erfarenhet TEXT, syntetisk TEXT);\n\
          .mode csv\n.separator ;\n.import --skip 1 {} plain\nSELECT count(*) FROM plain;\n",
         csv.display()
     );
@@ -236,7 +281,7 @@ async fn postgres_import(url: &str, bytes: &[u8]) -> Result<(Duration, Duration)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     sqlx::query(
         "CREATE TABLE plain (personnummer TEXT, fornamn TEXT, efternamn TEXT, kon TEXT, fodd_utomlands TEXT, \
-         utbildning TEXT, manader TEXT, halsa TEXT, svenska TEXT, erfarenhet TEXT)",
+         utbildning TEXT, manader TEXT, halsa TEXT, svenska TEXT, erfarenhet TEXT, syntetisk TEXT)",
     )
     .execute(&mut conn)
     .await
@@ -276,6 +321,74 @@ fn replace_database(url: &str, db: &str) -> String {
         Some(q) => format!("{base}/{db}?{q}"),
         None => format!("{base}/{db}"),
     }
+}
+
+async fn generate(
+    scale: vidare_synth::Scale,
+    seed: u64,
+    postgres: Option<&str>,
+) -> Result<(), Failure> {
+    let dir = tempfile::tempdir()?;
+    let (url, admin, db_name) = match postgres {
+        Some(admin_url) => {
+            let db_name = format!("vidare_bench_generate_{}", std::process::id());
+            let mut admin = sqlx::PgConnection::connect(admin_url).await.map_err(|e| {
+                anyhow::anyhow!("cannot reach {}: {e}", vidare_store::redact(admin_url))
+            })?;
+            sqlx::query(&format!("CREATE DATABASE {db_name}"))
+                .execute(&mut admin)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            (replace_database(admin_url, &db_name), Some(admin), db_name)
+        }
+        None => (
+            format!("sqlite://{}", dir.path().join("vidare.sqlite").display()),
+            None,
+            String::new(),
+        ),
+    };
+    let started = Instant::now();
+    let outcome = async {
+        let store = Store::connect(&url).await?;
+        store.migrate().await?;
+        let report =
+            vidare_synth::load::generate_into(&store, &vidare_synth::Model::default(), scale, seed)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+        store.close().await;
+        Ok::<_, Failure>(report)
+    }
+    .await;
+    let elapsed = started.elapsed();
+    if let Some(mut admin) = admin {
+        sqlx::query(&format!("DROP DATABASE {db_name} WITH (FORCE)"))
+            .execute(&mut admin)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    let report = outcome?;
+    let backend = if postgres.is_some() {
+        "postgres"
+    } else {
+        "sqlite"
+    };
+    let target = if postgres.is_some() { 300 } else { 180 };
+    println!(
+        "generate {} (seed {seed}) into {backend}: {:.1} s (target ≤ {target} s at national scale) | peak RSS {} MiB (target ≤ 4096) | participants {} | attendance months {}",
+        scale.as_str(),
+        secs(elapsed),
+        peak_rss_kib().map_or("?".into(), |k| (k / 1024).to_string()),
+        report.summary.rows_of(vidare_synth::rows::Table::Participants),
+        report.summary.rows_of(vidare_synth::rows::Table::AttendanceMonths),
+    );
+    Ok(())
+}
+
+/// The process's peak resident set size (VmHWM), in KiB, where /proc tells it.
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 async fn read(rows: u32, reads: u32) -> Result<(), Failure> {

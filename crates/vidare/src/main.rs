@@ -2,11 +2,13 @@
 //! benchmarks. Errors are printed as plain sentences (Swedish by default) and give a
 //! non-zero exit code; no stack traces.
 
+mod audit;
 mod bench;
 mod config;
 mod demo;
 mod generate;
 mod import;
+mod user;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -96,6 +98,16 @@ enum Command {
     Tenant {
         #[command(subcommand)]
         action: TenantAction,
+    },
+    /// Manage a tenant's user accounts.
+    User {
+        #[command(subcommand)]
+        action: user::Action,
+    },
+    /// Check the audit log.
+    Audit {
+        #[command(subcommand)]
+        action: audit::Action,
     },
     /// Run a benchmark and print its figures.
     Bench {
@@ -276,6 +288,16 @@ async fn run(command: Command, config: Config) -> Result<(), Failure> {
             let store = Store::connect(&config.database_url).await?;
             store.require_current_schema().await?;
             tenant(&store, action).await
+        }
+        Command::User { action } => {
+            let store = Store::connect(&config.database_url).await?;
+            store.require_current_schema().await?;
+            user::run(&store, action, config.lang).await
+        }
+        Command::Audit { action } => {
+            let store = Store::connect(&config.database_url).await?;
+            store.require_current_schema().await?;
+            audit::run(&store, action, config.lang).await
         }
         Command::Bench { which } => bench::run(which, &config).await,
         Command::Generate(args) => generate::run(args, &config).await,

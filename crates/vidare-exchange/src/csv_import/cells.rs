@@ -1,5 +1,6 @@
 //! Reading single cells: yes/no, enumerations and counts, with messages that say
-//! what to write instead. Nothing here allocates unless a cell is wrong.
+//! what to write instead. A cell spelt as listed (in any ASCII case) is read
+//! without allocating; other spellings are folded first (see [`fold_into`]).
 
 use vidare_domain::model::organisation::LegalForm;
 use vidare_domain::model::participant::{EducationLevel, Gender, SwedishLevel};

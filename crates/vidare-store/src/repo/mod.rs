@@ -7,6 +7,7 @@ pub mod participants;
 pub mod placements;
 pub mod procurement;
 pub mod tenants;
+pub mod users;
 
 /// A page of a list: `limit` rows after skipping `offset`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,6 +2,7 @@
 //! rules; [`Page`] is what every template's layout needs.
 
 mod account;
+mod admin;
 mod dashboard;
 mod home;
 mod login;
@@ -30,6 +31,7 @@ pub fn routes() -> Vec<RouteDef> {
         account::routes(),
         participants::routes(),
         organisations::routes(),
+        admin::routes(),
     ]
     .into_iter()
     .flatten()
@@ -46,6 +48,7 @@ const NAV: &[(&str, &str, Access)] = &[
         access::SUPPLIER_REGISTER,
     ),
     ("/portal", "nav.portal", access::SUPPLIER),
+    ("/admin", "admin.nav", access::ADMIN),
 ];
 
 /// What a handler knows about the request: language, who asks, and the path.

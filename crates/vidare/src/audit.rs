@@ -1,0 +1,79 @@
+//! `vidare audit verify`: walks every tenant's audit chain, prints how many entries
+//! each holds and every problem found, and exits non-zero when any chain is broken, so
+//! a scheduled job can raise the alarm.
+
+use clap::Subcommand;
+use vidare_domain::Lang;
+use vidare_store::Store;
+
+use crate::Failure;
+
+#[derive(Subcommand)]
+pub enum Action {
+    /// Check that no audit log entry was changed or removed (exit code 1 if any was).
+    Verify,
+}
+
+/// Runs an `audit` command.
+pub async fn run(store: &Store, action: Action, lang: Lang) -> Result<(), Failure> {
+    match action {
+        Action::Verify => verify(store, lang).await,
+    }
+}
+
+/// The problem texts the store writes, in Swedish.
+fn problem_sv(problem: &str) -> String {
+    match problem {
+        "was changed after it was written" => "har ändrats efter att den skrevs".into(),
+        "does not link to the previous entry" => "länkar inte till föregående post".into(),
+        other => other.to_string(),
+    }
+}
+
+async fn verify(store: &Store, lang: Lang) -> Result<(), Failure> {
+    let report = store.verify_audit().await?;
+    let tenants = store.list_tenants().await?;
+    let name = |id: i64| {
+        tenants
+            .iter()
+            .find(|t| t.id.get() == id)
+            .map(|t| t.slug.to_string())
+            .unwrap_or_else(|| format!("tenant {id}"))
+    };
+    for (tenant, entries) in &report.per_tenant {
+        match lang {
+            Lang::Sv => println!("{}: {entries} poster", name(*tenant)),
+            Lang::En => println!("{}: {entries} entries", name(*tenant)),
+        }
+    }
+    for p in &report.problems {
+        match lang {
+            Lang::Sv => println!(
+                "{}: post {}: {}",
+                name(p.tenant_id),
+                p.seq,
+                problem_sv(&p.problem)
+            ),
+            Lang::En => println!("{}: entry {}: {}", name(p.tenant_id), p.seq, p.problem),
+        }
+    }
+    if report.is_intact() {
+        match lang {
+            Lang::Sv => println!(
+                "Granskningsloggen är obruten: {} poster i {} kommuner kontrollerade.",
+                report.entries, report.tenants
+            ),
+            Lang::En => println!(
+                "The audit log is intact: {} entries in {} tenants checked.",
+                report.entries, report.tenants
+            ),
+        }
+        Ok(())
+    } else {
+        let n = report.problems.len();
+        Err(Failure::Other(anyhow::anyhow!(match lang {
+            Lang::Sv => format!("granskningsloggen är bruten: {n} fel hittades (se ovan)."),
+            Lang::En => format!("the audit log is broken: {n} problems found (see above)."),
+        })))
+    }
+}
