@@ -499,6 +499,7 @@ impl Scoped<'_> {
             return Ok(());
         }
         let at = Utc::now().trunc_subsecs(6);
+        let sqlite = self.store().kind() == crate::BackendKind::Sqlite;
         for chunk in participants.chunks(500) {
             let mut sql = String::from(
                 "INSERT INTO access_log (tenant_id, at, user_id, actor, participant_id, purpose, route) VALUES ",
@@ -507,19 +508,27 @@ impl Scoped<'_> {
                 if i > 0 {
                     sql.push_str(", ");
                 }
-                let b = i * 7;
-                sql.push_str(&format!(
-                    "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                    b + 1,
-                    b + 2,
-                    b + 3,
-                    b + 4,
-                    b + 5,
-                    b + 6,
-                    b + 7
-                ));
+                // Anonymous parameters on SQLite: its lookup of numbered ones is quadratic
+                // in the statement's parameter count.
+                if sqlite {
+                    sql.push_str("(?, ?, ?, ?, ?, ?, ?)");
+                } else {
+                    let b = i * 7;
+                    sql.push_str(&format!(
+                        "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                        b + 1,
+                        b + 2,
+                        b + 3,
+                        b + 4,
+                        b + 5,
+                        b + 6,
+                        b + 7
+                    ));
+                }
             }
-            with_pool!(self, |pool| {
+            // A write transaction of its own: on SQLite, BEGIN IMMEDIATE queues concurrent
+            // readers-turned-writers instead of making them retry with sleeps.
+            crate::with_tx!(self, |tx| {
                 let mut q = sqlx::query(&sql);
                 for p in chunk {
                     q = q
@@ -531,7 +540,7 @@ impl Scoped<'_> {
                         .bind(purpose)
                         .bind(route);
                 }
-                q.execute(pool).await?;
+                q.execute(&mut *tx).await?;
             });
         }
         Ok(())

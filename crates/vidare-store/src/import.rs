@@ -52,9 +52,11 @@ impl From<sqlx::Error> for BulkError {
     }
 }
 
-/// Rows per INSERT statement on SQLite; 12 columns × 500 stays well under SQLite's
-/// 32 766 bound parameters.
-const SQLITE_BATCH: usize = 500;
+/// Rows per INSERT statement on SQLite: fewer, larger statements amortise the driver's
+/// per-statement cost; 12 columns × 2000 stays under SQLite's 32 766 bound parameters.
+const SQLITE_BATCH: usize = 2000;
+/// Keys per lookup when reporting clashes.
+const KEY_BATCH: usize = 500;
 
 impl BulkRow for NewParticipant {
     const TABLE: &'static str = "participants";
@@ -249,7 +251,7 @@ impl Scoped<'_> {
         keys: &[String],
     ) -> Result<std::collections::HashSet<String>, StoreError> {
         let mut found = std::collections::HashSet::new();
-        for chunk in keys.chunks(SQLITE_BATCH) {
+        for chunk in keys.chunks(KEY_BATCH) {
             let placeholders: Vec<String> =
                 (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
             let sql = format!(

@@ -8,11 +8,12 @@
 
 use std::time::{Duration, Instant};
 
+use tokio::task::JoinSet;
 use vidare_domain::ids::TenantId;
 use vidare_domain::model::{Slug, Text};
 use vidare_store::bulk::{BulkLoad, Value};
 use vidare_store::repo::tenants::NewTenant;
-use vidare_store::{Store, StoreError};
+use vidare_store::{BackendKind, Store, StoreError};
 
 use crate::rows::{Bases, Row, Table, Tables};
 use crate::summary::Summary;
@@ -52,8 +53,9 @@ pub struct Report {
     pub summary: Summary,
     /// Each municipality's slug and tenant.
     pub tenants: Vec<(String, TenantId)>,
-    /// Wall time spent waiting for generation and writing to the database.
+    /// Wall time the loader waited for the generator.
     pub generate_wait: Duration,
+    /// Wall time of loading, less the waiting.
     pub load_time: Duration,
 }
 
@@ -98,30 +100,66 @@ pub async fn generate_into(
         run.finish()
     });
 
+    // PostgreSQL spends most of a load in its own backend process, so two loads (two
+    // connections, two municipalities) keep both cores busy; SQLite has one writer.
+    let parallel = match store.kind() {
+        BackendKind::Postgres => 2,
+        BackendKind::Sqlite => 1,
+    };
+    let mut running: JoinSet<Result<(), StoreError>> = JoinSet::new();
     let mut tenants = Vec::new();
-    let (mut wait, mut load) = (Duration::ZERO, Duration::ZERO);
+    let mut wait = Duration::ZERO;
+    let loading = Instant::now();
     let mut waited = Instant::now();
     let mut failure = None;
     while let Some(m) = rx.recv().await {
         wait += waited.elapsed();
-        let started = Instant::now();
-        match load_one(store, &m, &mut bases, check_foreign_keys).await {
-            Ok(tenant) => tenants.push((m.spec.slug.clone(), tenant)),
+        // Tenants and id ranges are handed out in generation order, so ids do not
+        // depend on which load finishes first.
+        let tenant = match start_tenant(store, &m).await {
+            Ok(t) => t,
             Err(e) => {
                 failure = Some(e);
                 break;
             }
+        };
+        tenants.push((m.spec.slug.clone(), tenant));
+        let mut b = bases;
+        b.tenant = tenant.get();
+        advance(&mut bases, &m.tables);
+        while running.len() >= parallel {
+            if let Some(Err(e)) = running
+                .join_next()
+                .await
+                .map(|r| r.expect("a load task does not panic"))
+            {
+                failure = Some(e);
+            }
         }
-        load += started.elapsed();
-        tracing::info!(
-            municipality = %m.spec.slug,
-            participants = m.tables.participants.len(),
-            attendance_months = m.tables.attendance.len(),
-            "loaded"
-        );
-        drop(m);
+        if failure.is_some() {
+            break;
+        }
+        let store = store.clone();
+        running.spawn(async move {
+            let mut bulk = store.begin_bulk(check_foreign_keys).await?;
+            load_tables(&mut bulk, &m.tables, &b).await?;
+            bulk.commit().await?;
+            tracing::info!(
+                municipality = %m.spec.slug,
+                participants = m.tables.participants.len(),
+                attendance_months = m.tables.attendance.len(),
+                "loaded"
+            );
+            Ok(())
+        });
         waited = Instant::now();
     }
+    while let Some(r) = running.join_next().await {
+        if let Err(e) = r.expect("a load task does not panic") {
+            failure.get_or_insert(e);
+        }
+    }
+    let load = loading.elapsed().saturating_sub(wait);
     drop(rx);
     let (hash, truth, summary) = producer
         .join()
@@ -140,31 +178,26 @@ pub async fn generate_into(
     })
 }
 
-async fn load_one(
-    store: &Store,
-    m: &Municipality,
-    bases: &mut Bases,
-    check_foreign_keys: bool,
-) -> Result<TenantId, StoreError> {
-    let tenant = store
+/// Creates the municipality's tenant.
+async fn start_tenant(store: &Store, m: &Municipality) -> Result<TenantId, StoreError> {
+    store
         .insert_tenant(&NewTenant {
             slug: Slug::parse(&m.spec.slug).expect("generated slugs are valid"),
             name: Text::parse(&m.spec.name).expect("generated names are valid"),
             municipality_code: None,
             synthetic: true,
         })
-        .await?;
-    bases.tenant = tenant.get();
-    let mut bulk = store.begin_bulk(check_foreign_keys).await?;
-    load_tables(&mut bulk, &m.tables, bases).await?;
-    bulk.commit().await?;
-    let counts = m.tables.counts();
-    for t in Table::ALL {
-        if t.has_id() {
-            bases.set(t, bases.get(t) + counts[t as usize] as i64);
+        .await
+}
+
+/// Moves each table's base past a municipality's rows.
+fn advance(bases: &mut Bases, t: &Tables) {
+    let counts = t.counts();
+    for table in Table::ALL {
+        if table.has_id() {
+            bases.set(table, bases.get(table) + counts[table as usize] as i64);
         }
     }
-    Ok(tenant)
 }
 
 async fn rows<R: Row>(bulk: &mut BulkLoad, rows: &[R], b: &Bases) -> Result<(), StoreError> {

@@ -42,14 +42,14 @@ pub mod timeline {
     /// Agreements made the old way run until this day for placements already begun.
     pub const OLD_AGREEMENTS_END: NaiveDate = d(2024, 6, 30);
     /// The reserved round's agreements, options used, end on this day.
-    pub const RESERVED_AGREEMENTS_END: NaiveDate = d(2026, 6, 30);
+    pub const RESERVED_AGREEMENTS_END: NaiveDate = d(2026, 12, 31);
     /// The reserved round's tender deadline (local time 12:00).
     pub const TENDER_DEADLINE: NaiveDate = d(2022, 9, 30);
     /// The award decision.
     pub const AWARD_DECIDED: NaiveDate = d(2022, 11, 14);
     pub const AWARD_SENT: NaiveDate = d(2022, 11, 15);
     /// The next round.
-    pub const NEXT_CONTRACT_START: NaiveDate = d(2026, 7, 1);
+    pub const NEXT_CONTRACT_START: NaiveDate = d(2027, 1, 1);
     pub const INVITATIONS_SENT: NaiveDate = d(2025, 11, 10);
     pub const MEETING_DAY: NaiveDate = d(2025, 12, 4);
 }
@@ -1039,7 +1039,7 @@ pub fn generate(model: &Model, seed: u64, spec: &Spec) -> Municipality {
     }
     t.rounds.push(RoundRow {
         id: next,
-        title: "Reserverad upphandling av sysselsättningsplatser 2026–2027".into(),
+        title: "Reserverad upphandling av sysselsättningsplatser 2027–2028".into(),
         reference: format!("AME 2025/{}", 100 + sup.below(800)),
         cpv_codes: "85312320-8,80500000-9",
         estimated_value_ore: Money::from_kronor(3_100 * 48 * next_places as i64).ore(),
