@@ -259,12 +259,55 @@ macro_rules! audit_append {
     }};
 }
 
-/// What `verify_audit` found wrong.
+/// What `verify_audit` found wrong with an entry or a chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ProblemKind {
+    /// Entries `from`–`to` are not in the log.
+    Missing { from: i64, to: i64 },
+    /// The entry's previous-hash does not match the entry before it.
+    BrokenLink,
+    /// The entry's content no longer matches its hash.
+    Altered,
+    /// The chain ends before the sequence number its head records.
+    TailMissing { chain_end: i64, head: i64 },
+}
+
+impl std::fmt::Display for ProblemKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&vidare_domain::Localized::message(
+            self,
+            vidare_domain::Lang::En,
+        ))
+    }
+}
+
+impl vidare_domain::Localized for ProblemKind {
+    fn message(&self, lang: vidare_domain::Lang) -> String {
+        use vidare_domain::Lang::{En, Sv};
+        match (self, lang) {
+            (ProblemKind::Missing { from, to }, Sv) => format!("posterna {from}–{to} saknas"),
+            (ProblemKind::Missing { from, to }, En) => format!("entries {from}–{to} are missing"),
+            (ProblemKind::BrokenLink, Sv) => "länkar inte till föregående post".into(),
+            (ProblemKind::BrokenLink, En) => "does not link to the previous entry".into(),
+            (ProblemKind::Altered, Sv) => "har ändrats efter att den skrevs".into(),
+            (ProblemKind::Altered, En) => "was changed after it was written".into(),
+            (ProblemKind::TailMissing { chain_end, head }, Sv) => format!(
+                "de senaste posterna saknas: kedjan slutar vid {chain_end} men huvudet anger {head}"
+            ),
+            (ProblemKind::TailMissing { chain_end, head }, En) => format!(
+                "the newest entries are missing: the chain ends at {chain_end} but its head says {head}"
+            ),
+        }
+    }
+}
+
+/// A problem at one entry of one tenant's chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuditProblem {
     pub tenant_id: i64,
     pub seq: i64,
-    pub problem: String,
+    pub problem: ProblemKind,
 }
 
 /// The result of checking every chain.
@@ -355,7 +398,7 @@ impl Store {
         for (tenant_id, head_seq, head_hash) in heads {
             report.tenants += 1;
             let entries_before = report.entries;
-            let mut problem = |seq: i64, what: String| {
+            let mut problem = |seq: i64, what: ProblemKind| {
                 report.problems.push(AuditProblem {
                     tenant_id,
                     seq,
@@ -386,14 +429,17 @@ impl Store {
                     if entry.seq != expected_seq {
                         problem(
                             entry.seq,
-                            format!("entries {expected_seq}–{} are missing", entry.seq - 1),
+                            ProblemKind::Missing {
+                                from: expected_seq,
+                                to: entry.seq - 1,
+                            },
                         );
                     }
                     if entry.prev_hash != prev_hash {
-                        problem(entry.seq, "does not link to the previous entry".into());
+                        problem(entry.seq, ProblemKind::BrokenLink);
                     }
                     if entry.compute_hash() != entry.hash {
-                        problem(entry.seq, "was changed after it was written".into());
+                        problem(entry.seq, ProblemKind::Altered);
                     }
                     expected_seq = entry.seq + 1;
                     prev_hash = entry.hash;
@@ -402,10 +448,10 @@ impl Store {
             if expected_seq - 1 != head_seq || prev_hash != head_hash {
                 problem(
                     head_seq,
-                    format!(
-                        "the newest entries are missing: the chain ends at {} but its head says {head_seq}",
-                        expected_seq - 1
-                    ),
+                    ProblemKind::TailMissing {
+                        chain_end: expected_seq - 1,
+                        head: head_seq,
+                    },
                 );
             }
             report

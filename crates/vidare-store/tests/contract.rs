@@ -902,10 +902,10 @@ mod audit {
         });
         let report = db.store.verify_audit().await.unwrap();
         assert!(
-            report
-                .problems
-                .iter()
-                .any(|p| p.problem.contains("newest entries are missing")),
+            report.problems.iter().any(|p| matches!(
+                p.problem,
+                vidare_store::audit::ProblemKind::TailMissing { .. }
+            )),
             "{:?}",
             report.problems
         );

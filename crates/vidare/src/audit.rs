@@ -3,7 +3,7 @@
 //! a scheduled job can raise the alarm.
 
 use clap::Subcommand;
-use vidare_domain::Lang;
+use vidare_domain::{Lang, Localized};
 use vidare_store::Store;
 
 use crate::Failure;
@@ -18,15 +18,6 @@ pub enum Action {
 pub async fn run(store: &Store, action: Action, lang: Lang) -> Result<(), Failure> {
     match action {
         Action::Verify => verify(store, lang).await,
-    }
-}
-
-/// The problem texts the store writes, in Swedish.
-fn problem_sv(problem: &str) -> String {
-    match problem {
-        "was changed after it was written" => "har ändrats efter att den skrevs".into(),
-        "does not link to the previous entry" => "länkar inte till föregående post".into(),
-        other => other.to_string(),
     }
 }
 
@@ -52,7 +43,7 @@ async fn verify(store: &Store, lang: Lang) -> Result<(), Failure> {
                 "{}: post {}: {}",
                 name(p.tenant_id),
                 p.seq,
-                problem_sv(&p.problem)
+                p.problem.message(Lang::Sv)
             ),
             Lang::En => println!("{}: entry {}: {}", name(p.tenant_id), p.seq, p.problem),
         }

@@ -8,8 +8,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
-use vidare_domain::Lang;
-use vidare_store::audit::{AuditEntry, AuditFilter, AuditProblem};
+use vidare_domain::{Lang, Localized};
+use vidare_store::audit::{AuditEntry, AuditFilter};
 use vidare_store::Change;
 
 use super::{csv_response, day_start, local_time, parse_day, query_string, section_nav};
@@ -142,23 +142,6 @@ struct Search {
     next_page: Option<u32>,
 }
 
-/// A problem found by the check, in the reader's language.
-fn problem_text(lang: Lang, p: &AuditProblem) -> String {
-    match (lang, p.problem.as_str()) {
-        (Lang::Sv, "was changed after it was written") => "har ändrats efter att den skrevs".into(),
-        (Lang::Sv, "does not link to the previous entry") => {
-            "länkar inte till föregående post".into()
-        }
-        (Lang::Sv, other) if other.starts_with("entries ") => {
-            format!("poster saknas ({})", other)
-        }
-        (Lang::Sv, other) if other.starts_with("the newest entries are missing") => {
-            format!("de senaste posterna saknas ({})", other)
-        }
-        (_, other) => other.to_string(),
-    }
-}
-
 async fn search(State(state): State<AppState>, ctx: Ctx, Query(q): Query<SearchQuery>) -> Response {
     let s = ctx.who().scoped(state.store());
     let report = match s.verify_audit().await {
@@ -169,7 +152,7 @@ async fn search(State(state): State<AppState>, ctx: Ctx, Query(q): Query<SearchQ
     let problems = report
         .problems
         .iter()
-        .map(|p| (p.seq, problem_text(ctx.lang, p)))
+        .map(|p| (p.seq, p.problem.message(ctx.lang)))
         .collect();
     let page_no = q.sida.unwrap_or(1).clamp(1, 1_000_000);
     let (rows, errors, more) = match q.filter(&ctx) {
