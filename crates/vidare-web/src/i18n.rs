@@ -1,5 +1,5 @@
 //! The user interface's texts, Swedish first and English second, from
-//! `locales/sv.toml` and `locales/en.toml` (embedded in the binary). Swedish formats
+//! `locales/sv/*.toml` and `locales/en/*.toml` (embedded in the binary). Swedish formats
 //! for dates and amounts come from the domain (`Money::format_sv`).
 
 use std::collections::HashMap;
@@ -24,17 +24,38 @@ fn flatten(prefix: &str, table: &toml::Table, out: &mut HashMap<String, String>)
     }
 }
 
-fn load(source: &str) -> HashMap<String, String> {
-    let table: toml::Table = toml::from_str(source).expect("translation file is valid TOML");
+/// Merges one language's files (one per area of the product). A key defined in two
+/// files is a mistake and panics.
+fn load(sources: &[(&str, &str)]) -> HashMap<String, String> {
     let mut out = HashMap::new();
-    flatten("", &table, &mut out);
+    for (name, source) in sources {
+        let table: toml::Table = toml::from_str(source)
+            .unwrap_or_else(|e| panic!("translation file {name} is not valid TOML: {e}"));
+        let mut part = HashMap::new();
+        flatten("", &table, &mut part);
+        for (k, v) in part {
+            if out.insert(k.clone(), v).is_some() {
+                panic!("translation key {k} is defined twice (again in {name})");
+            }
+        }
+    }
     out
 }
 
-static SV: LazyLock<HashMap<String, String>> =
-    LazyLock::new(|| load(include_str!("../locales/sv.toml")));
-static EN: LazyLock<HashMap<String, String>> =
-    LazyLock::new(|| load(include_str!("../locales/en.toml")));
+/// The files of one language, `locales/<lang>/<area>.toml`.
+macro_rules! locale_files {
+    ($lang:literal) => {
+        &[
+            ("core", include_str!(concat!("../locales/", $lang, "/core.toml"))),
+            ("procurement", include_str!(concat!("../locales/", $lang, "/procurement.toml"))),
+            ("placements", include_str!(concat!("../locales/", $lang, "/placements.toml"))),
+            ("effects", include_str!(concat!("../locales/", $lang, "/effects.toml"))),
+        ]
+    };
+}
+
+static SV: LazyLock<HashMap<String, String>> = LazyLock::new(|| load(locale_files!("sv")));
+static EN: LazyLock<HashMap<String, String>> = LazyLock::new(|| load(locale_files!("en")));
 
 /// The text for `key` in `lang`. A missing key shows as the key itself (and a test
 /// makes sure none is missing).

@@ -7,6 +7,12 @@
 //! and no administration form changes anything without the session's CSRF token.
 
 mod adminkit;
+#[path = "permissions/effects.rs"]
+mod effects;
+#[path = "permissions/placements.rs"]
+mod placements;
+#[path = "permissions/procurement.rs"]
+mod procurement;
 mod support;
 
 use std::collections::BTreeSet;
@@ -32,7 +38,7 @@ use support::{email, Browser, Reply, TestApp};
 
 /// Who is asking.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Who {
+pub enum Who {
     Public,
     Admin,
     Procurement,
@@ -91,7 +97,7 @@ const PROCUREMENT: &[Who] = &[Admin, Procurement];
 
 /// The rule for every route: method, path template, who may use it. Written by hand
 /// from the product's permission model, not derived from the code under test.
-const TABLE: &[(&str, &str, &[Who])] = &[
+const CORE_TABLE: &[(&str, &str, &[Who])] = &[
     // Public pages and machinery.
     ("GET", "/", EVERYONE),
     ("GET", "/healthz", EVERYONE),
@@ -153,6 +159,17 @@ const TABLE: &[(&str, &str, &[Who])] = &[
     ("GET", "/api/v1/audit", ADMIN_ONLY),
 ];
 
+/// Every row: the core table here and each area's table in `tests/permissions/`.
+fn table() -> Vec<(&'static str, &'static str, &'static [Who])> {
+    [
+        CORE_TABLE,
+        procurement::TABLE,
+        placements::TABLE,
+        effects::TABLE,
+    ]
+    .concat()
+}
+
 /// Records the routes need in their paths, all in the test tenant.
 struct Samples {
     tenant: TenantId,
@@ -164,6 +181,8 @@ struct Samples {
     organisation: i64,
     round: RoundId,
     asset: String,
+    /// The areas' own samples, by the path segment before the parameter.
+    areas: Vec<(&'static str, String)>,
 }
 
 impl Samples {
@@ -187,6 +206,12 @@ impl Samples {
                 ("api-nycklar" | "tokens", _) => self.token.to_string(),
                 ("leverantorer" | "organisations", _) => self.organisation.to_string(),
                 ("rounds" | "upphandlingar", _) => self.round.get().to_string(),
+                (prev, _) if self.areas.iter().any(|(k, _)| *k == prev) => self
+                    .areas
+                    .iter()
+                    .find(|(k, _)| *k == prev)
+                    .map(|(_, v)| v.clone())
+                    .unwrap(),
                 _ => panic!(
                     "no sample id for {seg} in {path}: add one to Samples::fill in tests/permissions.rs"
                 ),
@@ -236,6 +261,12 @@ async fn samples(app: &TestApp) -> Samples {
         organisation: app.org.get(),
         round,
         asset: css.trim_start_matches("/static/").to_string(),
+        areas: [
+            procurement::samples(app).await,
+            placements::samples(app).await,
+            effects::samples(app).await,
+        ]
+        .concat(),
     }
 }
 
@@ -352,17 +383,18 @@ async fn every_route_for_every_role(kind: BackendKind) {
         .into_iter()
         .map(|r| (r.method, r.path))
         .collect();
+    let table = table();
     let mut missing = Vec::new();
     for (m, p) in &routes {
-        if !TABLE.iter().any(|(tm, tp, _)| *tm == m.as_str() && tp == p) {
+        if !table.iter().any(|(tm, tp, _)| *tm == m.as_str() && tp == p) {
             missing.push(format!("{m} {p}"));
         }
     }
     assert!(
         missing.is_empty(),
-        "routes without a permission rule in the table of tests/permissions.rs: {missing:?}"
+        "routes without a permission rule in tests/permissions.rs or tests/permissions/<area>.rs: {missing:?}"
     );
-    let stale: Vec<_> = TABLE
+    let stale: Vec<_> = table
         .iter()
         .filter(|(tm, tp, _)| !routes.iter().any(|(m, p)| m.as_str() == *tm && p == tp))
         .map(|(m, p, _)| format!("{m} {p}"))
@@ -371,13 +403,13 @@ async fn every_route_for_every_role(kind: BackendKind) {
         stale.is_empty(),
         "rows for routes that do not exist: {stale:?}"
     );
-    let unique: BTreeSet<_> = TABLE.iter().map(|(m, p, _)| (m, p)).collect();
-    assert_eq!(unique.len(), TABLE.len(), "a route has two rows");
+    let unique: BTreeSet<_> = table.iter().map(|(m, p, _)| (m, p)).collect();
+    assert_eq!(unique.len(), table.len(), "a route has two rows");
 
     let mut failures = Vec::new();
     let mut checked = 0;
     for (method, path) in &routes {
-        let (_, _, allowed) = TABLE
+        let (_, _, allowed) = table
             .iter()
             .find(|(m, p, _)| *m == method.as_str() && p == path)
             .unwrap();

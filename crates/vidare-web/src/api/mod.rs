@@ -17,12 +17,15 @@
 mod agreements;
 mod audit;
 mod docs;
+pub mod effects;
 mod extract;
 mod me;
 pub mod openapi;
 mod organisations;
 mod participants;
 mod placement_types;
+pub mod placements;
+pub mod procurement;
 mod rounds;
 
 use serde::{Deserialize, Serialize};
@@ -94,6 +97,11 @@ pub fn v1_routes() -> Vec<RouteDef> {
         RouteDef::get("/api/v1/agreements", CONTRACTS_OR_OWN, agreements::list),
         RouteDef::get("/api/v1/audit", access::ADMIN, audit::list),
     ]
+    .into_iter()
+    .chain(procurement::routes())
+    .chain(placements::routes())
+    .chain(effects::routes())
+    .collect()
 }
 
 /// The supplier register's roles ([`access::SUPPLIER_REGISTER`]) plus supplier users

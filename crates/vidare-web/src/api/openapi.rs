@@ -110,7 +110,11 @@ impl Modify for SecuritySchemes {
 }
 
 static DOCUMENT: LazyLock<Value> = LazyLock::new(|| {
-    let mut doc = serde_json::to_value(ApiDoc::openapi()).expect("the document serialises");
+    let mut whole = ApiDoc::openapi();
+    whole.merge(super::procurement::openapi());
+    whole.merge(super::placements::openapi());
+    whole.merge(super::effects::openapi());
+    let mut doc = serde_json::to_value(whole).expect("the document serialises");
     if let Err(e) = describe_access(&mut doc, &super::v1_routes()) {
         panic!("the OpenAPI document disagrees with the route table: {e}");
     }

@@ -4,10 +4,13 @@
 mod account;
 mod admin;
 mod dashboard;
+pub mod effects;
 mod home;
 mod login;
 mod organisations;
 mod participants;
+pub mod placements;
+pub mod procurement;
 
 pub use login::DEMO_PASSWORD;
 
@@ -32,6 +35,9 @@ pub fn routes() -> Vec<RouteDef> {
         participants::routes(),
         organisations::routes(),
         admin::routes(),
+        procurement::routes(),
+        placements::routes(),
+        effects::routes(),
     ]
     .into_iter()
     .flatten()
