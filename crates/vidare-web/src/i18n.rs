@@ -50,6 +50,8 @@ macro_rules! locale_files {
             ("procurement", include_str!(concat!("../locales/", $lang, "/procurement.toml"))),
             ("placements", include_str!(concat!("../locales/", $lang, "/placements.toml"))),
             ("effects", include_str!(concat!("../locales/", $lang, "/effects.toml"))),
+            ("invoicing", include_str!(concat!("../locales/", $lang, "/invoicing.toml"))),
+            ("open_data", include_str!(concat!("../locales/", $lang, "/open_data.toml"))),
         ]
     };
 }

@@ -9,6 +9,10 @@
 mod adminkit;
 #[path = "permissions/effects.rs"]
 mod effects;
+#[path = "permissions/invoicing.rs"]
+mod invoicing;
+#[path = "permissions/open_data.rs"]
+mod open_data;
 #[path = "permissions/placements.rs"]
 mod placements;
 #[path = "permissions/procurement.rs"]
@@ -166,6 +170,8 @@ fn table() -> Vec<(&'static str, &'static str, &'static [Who])> {
         procurement::TABLE,
         placements::TABLE,
         effects::TABLE,
+        invoicing::TABLE,
+        open_data::TABLE,
     ]
     .concat()
 }
@@ -265,6 +271,8 @@ async fn samples(app: &TestApp) -> Samples {
             procurement::samples(app).await,
             placements::samples(app).await,
             effects::samples(app).await,
+            invoicing::samples(app).await,
+            open_data::samples(app).await,
         ]
         .concat(),
     }

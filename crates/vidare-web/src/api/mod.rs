@@ -18,6 +18,8 @@ mod agreements;
 mod audit;
 mod docs;
 pub mod effects;
+pub mod invoicing;
+pub mod open_data;
 mod extract;
 mod me;
 pub mod openapi;
@@ -101,6 +103,8 @@ pub fn v1_routes() -> Vec<RouteDef> {
     .chain(procurement::routes())
     .chain(placements::routes())
     .chain(effects::routes())
+    .chain(invoicing::routes())
+    .chain(open_data::routes())
     .collect()
 }
 

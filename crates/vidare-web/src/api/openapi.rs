@@ -114,6 +114,8 @@ static DOCUMENT: LazyLock<Value> = LazyLock::new(|| {
     whole.merge(super::procurement::openapi());
     whole.merge(super::placements::openapi());
     whole.merge(super::effects::openapi());
+    whole.merge(super::invoicing::openapi());
+    whole.merge(super::open_data::openapi());
     let mut doc = serde_json::to_value(whole).expect("the document serialises");
     if let Err(e) = describe_access(&mut doc, &super::v1_routes()) {
         panic!("the OpenAPI document disagrees with the route table: {e}");

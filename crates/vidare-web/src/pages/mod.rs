@@ -5,6 +5,8 @@ mod account;
 mod admin;
 mod dashboard;
 pub mod effects;
+pub mod invoicing;
+pub mod open_data;
 mod home;
 mod login;
 mod organisations;
@@ -38,6 +40,8 @@ pub fn routes() -> Vec<RouteDef> {
         procurement::routes(),
         placements::routes(),
         effects::routes(),
+        invoicing::routes(),
+        open_data::routes(),
     ]
     .into_iter()
     .flatten()
