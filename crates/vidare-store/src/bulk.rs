@@ -196,7 +196,7 @@ impl Store {
     /// elsewhere). On PostgreSQL that needs a superuser (`session_replication_role`);
     /// for anyone else the keys are checked anyway.
     pub async fn begin_bulk(&self, check_foreign_keys: bool) -> Result<BulkLoad, StoreError> {
-        let inner = match self.backend() {
+        let inner = match self.writer() {
             Backend::Sqlite(pool) => {
                 let mut conn = pool.acquire().await?;
                 // The connection's settings change for the load; never hand it back.

@@ -143,7 +143,7 @@ impl Scoped<'_> {
             return Ok(0);
         }
         let keys: Vec<String> = rows.iter().map(|r| r.row.key()).collect();
-        let written = match self.backend() {
+        let written = match self.writer() {
             Backend::Sqlite(pool) => {
                 let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
                 let mut written = 0;

@@ -13,6 +13,7 @@
 
 pub mod audit;
 pub mod bulk;
+pub mod cache;
 mod error;
 pub mod import;
 mod migrate;
@@ -71,16 +72,31 @@ macro_rules! with_pool {
     };
 }
 
+/// Like [`with_pool!`] but on the writer: for a single statement that changes data
+/// outside a transaction. On SQLite the writer is one connection, so writers queue in
+/// the process instead of retrying against the file lock.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! with_writer {
+    ($store:expr, |$pool:ident| $body:expr) => {
+        match $store.writer() {
+            $crate::Backend::Sqlite($pool) => $body,
+            $crate::Backend::Postgres($pool) => $body,
+        }
+    };
+}
+
 /// Runs `$body` inside a write transaction bound to `$tx`, committing when the body
 /// returns normally; an early return through `?` drops the transaction, which rolls it
-/// back. On SQLite the transaction starts with `BEGIN IMMEDIATE`, taking the write lock
-/// up front so that two writers never deadlock upgrading read locks (the busy timeout
-/// then queues them).
+/// back. On SQLite the transaction runs on the single writer connection and starts with
+/// `BEGIN IMMEDIATE`, taking the write lock up front so that a writer in another process
+/// never deadlocks upgrading a read lock (the busy timeout then queues it). Never nest
+/// one `with_tx!` inside another: the inner would wait for the writer the outer holds.
 #[macro_export]
 #[doc(hidden)]
 macro_rules! with_tx {
     ($store:expr, |$tx:ident| $body:expr) => {
-        match $store.backend() {
+        match $store.writer() {
             $crate::Backend::Sqlite(pool) => {
                 #[allow(unused_mut)]
                 let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
@@ -100,13 +116,25 @@ macro_rules! with_tx {
 }
 
 /// Vidare's database, whichever backend holds it. Cheap to clone: clones share the pool.
+///
+/// On SQLite a store holds two pools over the same file: readers (several connections,
+/// which WAL lets run beside a writer) and one writer connection. SQLite allows one
+/// writer at a time anyway; giving it a single connection makes writers wait their turn
+/// in an orderly queue in the process, instead of each retrying against the file lock
+/// with the busy handler's growing sleeps, which under load gave tail latencies of
+/// hundreds of milliseconds. An in-memory database lives in one connection, so there
+/// both roles share it. On PostgreSQL both are the same pool.
 #[derive(Debug, Clone)]
 pub struct Store {
     backend: Backend,
+    writer: Backend,
+    auth_cache: std::sync::Arc<cache::AuthCache>,
 }
 
 /// How long a writer waits for SQLite's lock before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a writer waits for its turn on SQLite's single writer connection.
+const SQLITE_WRITER_WAIT: Duration = Duration::from_secs(30);
 
 impl Store {
     /// Opens the database at `url`: `sqlite://PATH` (created if missing), `sqlite::memory:`,
@@ -142,11 +170,26 @@ impl Store {
                     Some(Duration::from_secs(3600))
                 })
                 .acquire_timeout(Duration::from_secs(30))
-                .connect_with(options)
+                .connect_with(options.clone())
                 .await
                 .map_err(|e| StoreError::unreachable(url, e))?;
+            let writer = if in_memory {
+                pool.clone()
+            } else {
+                SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .min_connections(1)
+                    .idle_timeout(None)
+                    .max_lifetime(None)
+                    .acquire_timeout(SQLITE_WRITER_WAIT)
+                    .connect_with(options)
+                    .await
+                    .map_err(|e| StoreError::unreachable(url, e))?
+            };
             Ok(Store {
                 backend: Backend::Sqlite(pool),
+                writer: Backend::Sqlite(writer),
+                auth_cache: Default::default(),
             })
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url).map_err(|e| StoreError::InvalidUrl {
@@ -173,7 +216,9 @@ impl Store {
             .await
             .map_err(|e| StoreError::unreachable(url, e))?;
         Ok(Store {
-            backend: Backend::Postgres(pool),
+            backend: Backend::Postgres(pool.clone()),
+            writer: Backend::Postgres(pool),
+            auth_cache: Default::default(),
         })
     }
 
@@ -185,9 +230,20 @@ impl Store {
         }
     }
 
+    /// The pool for reads.
     #[doc(hidden)]
     pub fn backend(&self) -> &Backend {
         &self.backend
+    }
+
+    pub(crate) fn auth_cache(&self) -> &cache::AuthCache {
+        &self.auth_cache
+    }
+
+    /// The pool for writes: on SQLite its single writer connection.
+    #[doc(hidden)]
+    pub fn writer(&self) -> &Backend {
+        &self.writer
     }
 
     /// A handle whose every query is limited to one tenant's rows, acting as the
@@ -215,6 +271,7 @@ impl Store {
 
     /// Closes every connection, waiting for those in use to be returned.
     pub async fn close(&self) {
+        with_writer!(self, |pool| pool.close().await);
         with_pool!(self, |pool| pool.close().await)
     }
 }
@@ -248,6 +305,11 @@ impl<'a> Scoped<'a> {
     #[doc(hidden)]
     pub fn backend(&self) -> &'a Backend {
         &self.store.backend
+    }
+
+    #[doc(hidden)]
+    pub fn writer(&self) -> &'a Backend {
+        &self.store.writer
     }
 
     #[doc(hidden)]

@@ -40,7 +40,7 @@ impl Store {
         if let SchemaStatus::Newer { database, binary } = self.schema_status().await? {
             return Err(StoreError::SchemaNewer { database, binary });
         }
-        match self.backend() {
+        match self.writer() {
             Backend::Sqlite(pool) => SQLITE.run(pool).await?,
             Backend::Postgres(pool) => POSTGRES.run(pool).await?,
         }

@@ -11,7 +11,7 @@ use vidare_domain::Lang;
 
 use crate::audit::hex;
 use crate::rows::conv;
-use crate::{with_pool, with_tx, Change, Scoped, Store, StoreError};
+use crate::{with_pool, with_tx, with_writer, Change, Scoped, Store, StoreError};
 
 /// The SHA-256 of a secret (session cookie, API token), as stored.
 pub fn secret_hash(secret: &str) -> String {
@@ -138,7 +138,15 @@ impl TryFrom<TokenRow> for ApiToken {
 impl Store {
     /// Finds the live session whose cookie hashes to `token_hash`, with its user.
     /// Expired sessions and disabled users give `None`.
+    /// Served from the in-process cache for up to [`crate::cache::TTL`].
     pub async fn session(&self, token_hash: &str) -> Result<Option<Session>, StoreError> {
+        if let Some(s) = self.auth_cache().session(token_hash) {
+            if s.expires_at > Utc::now() {
+                return Ok(Some(s));
+            }
+            return Ok(None);
+        }
+        let generation = self.auth_cache().generation();
         let row: Option<SessionRow> = with_pool!(self, |pool| {
             sqlx::query_as(
                 "SELECT u.id, u.tenant_id, u.email, u.display_name, u.role, u.organisation_id, u.active, u.lang, \
@@ -165,14 +173,17 @@ impl Store {
             password_hash: None,
             lang: r.lang,
         };
-        Ok(Some(Session {
+        let session = Session {
             user: user_of(&cred)?,
             lang: lang_of(cred.lang.as_deref()),
             csrf_token: r.csrf_token,
             created_at: r.created_at,
             last_seen_at: r.last_seen_at,
             expires_at: r.expires_at,
-        }))
+        };
+        self.auth_cache()
+            .put_session(generation, token_hash, session.clone());
+        Ok(Some(session))
     }
 
     /// Extends a session's idle expiry (never past `absolute_end`).
@@ -181,34 +192,37 @@ impl Store {
         token_hash: &str,
         expires_at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        with_pool!(self, |pool| {
+        let now = Utc::now().trunc_subsecs(6);
+        with_writer!(self, |pool| {
             sqlx::query(
                 "UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE token_hash = $3",
             )
-            .bind(Utc::now().trunc_subsecs(6))
+            .bind(now)
             .bind(expires_at)
             .bind(token_hash)
             .execute(pool)
             .await?;
         });
+        self.auth_cache().touched(token_hash, now, expires_at);
         Ok(())
     }
 
     /// Ends a session.
     pub async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
-        with_pool!(self, |pool| {
+        with_writer!(self, |pool| {
             sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
                 .bind(token_hash)
                 .execute(pool)
                 .await?;
         });
+        self.auth_cache().forget_session(token_hash);
         Ok(())
     }
 
     /// Removes expired sessions and old sign-in failures; returns how many sessions went.
     pub async fn purge_expired(&self) -> Result<u64, StoreError> {
         let now = Utc::now();
-        let n = with_pool!(self, |pool| {
+        let n = with_writer!(self, |pool| {
             let n = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
                 .bind(now)
                 .execute(pool)
@@ -223,19 +237,27 @@ impl Store {
         Ok(n)
     }
 
-    /// The tenant and grant of a live API token.
+    /// The tenant and grant of a live API token, served from the in-process cache for
+    /// up to [`crate::cache::TTL`] (a revocation by this process takes effect at once).
     pub async fn api_token(&self, token_hash: &str) -> Result<Option<ApiToken>, StoreError> {
-        let row: Option<TokenRow> = with_pool!(self, |pool| {
-            sqlx::query_as(
-                "SELECT id, tenant_id, name, role, organisation_id, created_at, expires_at, revoked_at, last_used_at \
-                 FROM api_tokens WHERE token_hash = $1",
-            )
-            .bind(token_hash)
-            .fetch_optional(pool)
-            .await?
-        });
-        let Some(token) = row.map(ApiToken::try_from).transpose()? else {
-            return Ok(None);
+        let generation = self.auth_cache().generation();
+        let mut token = match self.auth_cache().token(token_hash) {
+            Some(t) => t,
+            None => {
+                let row: Option<TokenRow> = with_pool!(self, |pool| {
+                    sqlx::query_as(
+                        "SELECT id, tenant_id, name, role, organisation_id, created_at, expires_at, revoked_at, last_used_at \
+                         FROM api_tokens WHERE token_hash = $1",
+                    )
+                    .bind(token_hash)
+                    .fetch_optional(pool)
+                    .await?
+                });
+                let Some(token) = row.map(ApiToken::try_from).transpose()? else {
+                    return Ok(None);
+                };
+                token
+            }
         };
         let now = Utc::now();
         if token.revoked_at.is_some() || token.expires_at.is_some_and(|e| e <= now) {
@@ -246,14 +268,18 @@ impl Store {
             .last_used_at
             .is_none_or(|t| now - t > Duration::minutes(1))
         {
-            with_pool!(self, |pool| {
+            let now = now.trunc_subsecs(6);
+            with_writer!(self, |pool| {
                 sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
-                    .bind(now.trunc_subsecs(6))
+                    .bind(now)
                     .bind(token.id)
                     .execute(pool)
                     .await?;
             });
+            token.last_used_at = Some(now);
         }
+        self.auth_cache()
+            .put_token(generation, token_hash, token.clone());
         Ok(Some(token))
     }
 }
@@ -320,12 +346,13 @@ impl Scoped<'_> {
                 )
             );
         });
+        self.store().auth_cache().forget_user(user.get());
         Ok(())
     }
 
     /// Sets a user's preferred language.
     pub async fn set_user_lang(&self, user: UserId, lang: Lang) -> Result<(), StoreError> {
-        with_pool!(self, |pool| {
+        with_writer!(self, |pool| {
             sqlx::query("UPDATE users SET lang = $1 WHERE tenant_id = $2 AND id = $3")
                 .bind(lang.tag())
                 .bind(self.tid())
@@ -333,6 +360,7 @@ impl Scoped<'_> {
                 .execute(pool)
                 .await?;
         });
+        self.store().auth_cache().forget_user(user.get());
         Ok(())
     }
 
@@ -364,6 +392,7 @@ impl Scoped<'_> {
                 )
             );
         });
+        self.store().auth_cache().forget_user(user.get());
         Ok(())
     }
 
@@ -400,7 +429,7 @@ impl Scoped<'_> {
 
     /// Records a failed sign-in for throttling.
     pub async fn record_login_failure(&self, email: &str, ip: &str) -> Result<(), StoreError> {
-        with_pool!(self, |pool| {
+        with_writer!(self, |pool| {
             sqlx::query(
                 "INSERT INTO login_failures (tenant_id, email, ip, at) VALUES ($1, $2, $3, $4)",
             )
@@ -439,7 +468,7 @@ impl Scoped<'_> {
 
     /// Forgets an account's failures after a successful sign-in.
     pub async fn clear_login_failures(&self, email: &str) -> Result<(), StoreError> {
-        with_pool!(self, |pool| {
+        with_writer!(self, |pool| {
             sqlx::query("DELETE FROM login_failures WHERE tenant_id = $1 AND email = $2")
                 .bind(self.tid())
                 .bind(email)
@@ -510,6 +539,7 @@ impl Scoped<'_> {
                 Change::action("revoke", "api_tokens", Some(id.to_string()), None)
             );
         });
+        self.store().auth_cache().forget_token(id);
         Ok(())
     }
 

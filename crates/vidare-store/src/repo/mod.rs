@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod organisations;
+pub mod overview;
 pub mod participants;
 pub mod placements;
 pub mod procurement;

@@ -110,6 +110,7 @@ impl Scoped<'_> {
                 )
             );
         });
+        self.store().auth_cache().forget_user(id.get());
         Ok(())
     }
 
@@ -139,6 +140,7 @@ impl Scoped<'_> {
                 Change::action("password_reset", "users", Some(id.get().to_string()), None)
             );
         });
+        self.store().auth_cache().forget_user(id.get());
         Ok(())
     }
 }

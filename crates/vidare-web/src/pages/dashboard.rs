@@ -39,26 +39,14 @@ async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> Response {
                 figures.push((ctx.t("portal.capacity"), places.to_string()));
             }
             _ => {
-                figures.push((
-                    ctx.t("dashboard.participants"),
-                    s.count_participants().await?.to_string(),
-                ));
-                figures.push((
-                    ctx.t("dashboard.organisations"),
-                    s.count_organisations().await?.to_string(),
-                ));
-                figures.push((
-                    ctx.t("dashboard.agreements"),
-                    s.agreements_in_force(today, None).await?.len().to_string(),
-                ));
-                figures.push((
-                    ctx.t("dashboard.rounds"),
-                    s.list_rounds().await?.len().to_string(),
-                ));
-                figures.push((
-                    ctx.t("dashboard.placement_types"),
-                    s.list_placement_types().await?.len().to_string(),
-                ));
+                let o = s.overview(today).await?;
+                figures.extend([
+                    (ctx.t("dashboard.participants"), o.participants.to_string()),
+                    (ctx.t("dashboard.organisations"), o.organisations.to_string()),
+                    (ctx.t("dashboard.agreements"), o.agreements_in_force.to_string()),
+                    (ctx.t("dashboard.rounds"), o.rounds.to_string()),
+                    (ctx.t("dashboard.placement_types"), o.placement_types.to_string()),
+                ]);
             }
         }
         Ok::<_, vidare_store::StoreError>(figures)
