@@ -219,6 +219,30 @@ async fn lands_in(db: TestDb) {
     let people = s.list_participants(Page::first(500)).await.unwrap();
     assert!(people.iter().all(|p| p.synthetic));
     assert_eq!(s.list_rounds().await.unwrap().len(), 2);
+    // The overview page's one-query counts agree with the tables, and ignore the other
+    // tenant's organisation.
+    for day in [(2023, 6, 1), (2025, 1, 15), (2030, 1, 1)] {
+        let day = chrono::NaiveDate::from_ymd_opt(day.0, day.1, day.2).unwrap();
+        let o = s.overview(day).await.unwrap();
+        assert_eq!(o.participants as u64, s.count_participants().await.unwrap());
+        assert_eq!(o.organisations as u64, s.count_organisations().await.unwrap());
+        assert_eq!(
+            o.agreements_in_force,
+            s.agreements_in_force(day, None).await.unwrap().len() as i64
+        );
+        assert_eq!(o.rounds, 2);
+        assert_eq!(
+            o.placement_types,
+            s.list_placement_types().await.unwrap().len() as i64
+        );
+    }
+    assert!(
+        s.overview(chrono::NaiveDate::from_ymd_opt(2025, 1, 15).unwrap())
+            .await
+            .unwrap()
+            .agreements_in_force
+            > 0
+    );
     let invoiced = count(
         &db.store,
         "SELECT CAST(COALESCE(SUM(total_ore), 0) AS BIGINT) FROM invoices",
