@@ -545,50 +545,24 @@ impl Scoped<'_> {
             return Ok(());
         }
         let at = Utc::now().trunc_subsecs(6);
-        let sqlite = self.store().kind() == crate::BackendKind::Sqlite;
-        for chunk in participants.chunks(500) {
-            let mut sql = String::from(
-                "INSERT INTO access_log (tenant_id, at, user_id, actor, participant_id, purpose, route) VALUES ",
-            );
-            for i in 0..chunk.len() {
-                if i > 0 {
-                    sql.push_str(", ");
-                }
-                // Anonymous parameters on SQLite: its lookup of numbered ones is quadratic
-                // in the statement's parameter count.
-                if sqlite {
-                    sql.push_str("(?, ?, ?, ?, ?, ?, ?)");
-                } else {
-                    let b = i * 7;
-                    sql.push_str(&format!(
-                        "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                        b + 1,
-                        b + 2,
-                        b + 3,
-                        b + 4,
-                        b + 5,
-                        b + 6,
-                        b + 7
-                    ));
-                }
-            }
-            // A write transaction of its own: on SQLite, BEGIN IMMEDIATE queues concurrent
-            // readers-turned-writers instead of making them retry with sleeps.
-            crate::with_tx!(self, |tx| {
-                let mut q = sqlx::query(&sql);
-                for p in chunk {
-                    q = q
-                        .bind(self.tid())
-                        .bind(at)
-                        .bind(self.actor().user_id.map(UserId::get))
-                        .bind(&self.actor().label)
-                        .bind(p.get())
-                        .bind(purpose)
-                        .bind(route);
-                }
-                q.execute(&mut *tx).await?;
-            });
-        }
+        let rows = participants
+            .iter()
+            .map(|p| crate::access_batch::Row {
+                tenant_id: self.tid(),
+                at,
+                user_id: self.actor().user_id.map(UserId::get),
+                actor: self.actor().label.clone(),
+                participant_id: p.get(),
+                purpose: purpose.to_string(),
+                route: route.map(str::to_string),
+            })
+            .collect();
+        // Committed before this returns, possibly in one transaction with other
+        // requests' entries (group commit, see `access_batch`).
+        self.store()
+            .access_batcher()
+            .write(self.store(), rows)
+            .await?;
         Ok(())
     }
 

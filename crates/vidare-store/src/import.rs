@@ -55,6 +55,11 @@ impl From<sqlx::Error> for BulkError {
 /// Rows per INSERT statement on SQLite: fewer, larger statements amortise the driver's
 /// per-statement cost; 12 columns × 2000 stays under SQLite's 32 766 bound parameters.
 const SQLITE_BATCH: usize = 2000;
+/// From this many rows on, an SQLite load drops the table's non-unique indexes inside
+/// its transaction and builds them again after the rows are in: one sort instead of a
+/// B-tree insertion at a random place per row. Unique indexes stay, since they decide
+/// which keys clash. Below it, the rebuild would cost more than it saves.
+const SQLITE_REBUILD_INDEXES_FROM: usize = 20_000;
 /// Keys per lookup when reporting clashes.
 const KEY_BATCH: usize = 500;
 
@@ -146,6 +151,22 @@ impl Scoped<'_> {
         let written = match self.writer() {
             Backend::Sqlite(pool) => {
                 let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                let deferred: Vec<(String, String)> = if rows.len() >= SQLITE_REBUILD_INDEXES_FROM {
+                    sqlx::query_as(
+                        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = $1 \
+                         AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'",
+                    )
+                    .bind(T::TABLE)
+                    .fetch_all(&mut *tx)
+                    .await?
+                } else {
+                    Vec::new()
+                };
+                for (name, _) in &deferred {
+                    sqlx::query(&format!("DROP INDEX \"{name}\""))
+                        .execute(&mut *tx)
+                        .await?;
+                }
                 let mut written = 0;
                 let full_sql = insert_sql::<T>(SQLITE_BATCH);
                 let mut values = Vec::with_capacity(SQLITE_BATCH * T::COLUMNS.len());
@@ -170,9 +191,13 @@ impl Scoped<'_> {
                     written += q.execute(&mut *tx).await?.rows_affected();
                 }
                 if written == rows.len() as u64 {
+                    for (_, sql) in &deferred {
+                        sqlx::query(sql).execute(&mut *tx).await?;
+                    }
                     crate::audit_append!(tx, self, import_change::<T>(written));
                     tx.commit().await?;
                 }
+                // Otherwise the transaction rolls back, and the dropped indexes with it.
                 written
             }
             Backend::Postgres(pool) => {

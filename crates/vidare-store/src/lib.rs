@@ -11,6 +11,7 @@
 //! [`Store::tenant`], which returns a [`Scoped`] handle that binds the tenant id into
 //! every statement; no method on it can reach another tenant's rows.
 
+mod access_batch;
 pub mod audit;
 pub mod bulk;
 pub mod cache;
@@ -129,6 +130,7 @@ pub struct Store {
     backend: Backend,
     writer: Backend,
     auth_cache: std::sync::Arc<cache::AuthCache>,
+    access_batcher: std::sync::Arc<access_batch::AccessBatcher>,
 }
 
 /// How long a writer waits for SQLite's lock before giving up.
@@ -190,6 +192,7 @@ impl Store {
                 backend: Backend::Sqlite(pool),
                 writer: Backend::Sqlite(writer),
                 auth_cache: Default::default(),
+                access_batcher: Default::default(),
             })
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url).map_err(|e| StoreError::InvalidUrl {
@@ -219,6 +222,7 @@ impl Store {
             backend: Backend::Postgres(pool.clone()),
             writer: Backend::Postgres(pool),
             auth_cache: Default::default(),
+            access_batcher: Default::default(),
         })
     }
 
@@ -238,6 +242,10 @@ impl Store {
 
     pub(crate) fn auth_cache(&self) -> &cache::AuthCache {
         &self.auth_cache
+    }
+
+    pub(crate) fn access_batcher(&self) -> &access_batch::AccessBatcher {
+        &self.access_batcher
     }
 
     /// The pool for writes: on SQLite its single writer connection.
