@@ -7,3 +7,6 @@
 #![warn(missing_docs)]
 
 pub mod csv_import;
+pub mod ocds;
+pub mod peppol;
+pub mod research;

@@ -96,7 +96,10 @@ impl AuthCache {
 
     pub(crate) fn forget_session(&self, token_hash: &str) {
         self.invalidated();
-        self.sessions.write().expect("cache lock").remove(token_hash);
+        self.sessions
+            .write()
+            .expect("cache lock")
+            .remove(token_hash);
     }
 
     /// Forgets every session of one user (after a change to the account).

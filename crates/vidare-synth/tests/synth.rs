@@ -225,7 +225,10 @@ async fn lands_in(db: TestDb) {
         let day = chrono::NaiveDate::from_ymd_opt(day.0, day.1, day.2).unwrap();
         let o = s.overview(day).await.unwrap();
         assert_eq!(o.participants as u64, s.count_participants().await.unwrap());
-        assert_eq!(o.organisations as u64, s.count_organisations().await.unwrap());
+        assert_eq!(
+            o.organisations as u64,
+            s.count_organisations().await.unwrap()
+        );
         assert_eq!(
             o.agreements_in_force,
             s.agreements_in_force(day, None).await.unwrap().len() as i64

@@ -46,12 +46,30 @@ fn load(sources: &[(&str, &str)]) -> HashMap<String, String> {
 macro_rules! locale_files {
     ($lang:literal) => {
         &[
-            ("core", include_str!(concat!("../locales/", $lang, "/core.toml"))),
-            ("procurement", include_str!(concat!("../locales/", $lang, "/procurement.toml"))),
-            ("placements", include_str!(concat!("../locales/", $lang, "/placements.toml"))),
-            ("effects", include_str!(concat!("../locales/", $lang, "/effects.toml"))),
-            ("invoicing", include_str!(concat!("../locales/", $lang, "/invoicing.toml"))),
-            ("open_data", include_str!(concat!("../locales/", $lang, "/open_data.toml"))),
+            (
+                "core",
+                include_str!(concat!("../locales/", $lang, "/core.toml")),
+            ),
+            (
+                "procurement",
+                include_str!(concat!("../locales/", $lang, "/procurement.toml")),
+            ),
+            (
+                "placements",
+                include_str!(concat!("../locales/", $lang, "/placements.toml")),
+            ),
+            (
+                "effects",
+                include_str!(concat!("../locales/", $lang, "/effects.toml")),
+            ),
+            (
+                "invoicing",
+                include_str!(concat!("../locales/", $lang, "/invoicing.toml")),
+            ),
+            (
+                "open_data",
+                include_str!(concat!("../locales/", $lang, "/open_data.toml")),
+            ),
         ]
     };
 }

@@ -67,6 +67,41 @@ struct Inner {
     schema_version: i64,
     settings: Settings,
     tenants: RwLock<HashMap<TenantId, Tenant>>,
+    /// What time it is for deadlines (tender sealing, standstill); tests move it.
+    clock: Clock,
+    /// Sends e-mail when SMTP is configured (`VIDARE_SMTP_URL`).
+    mailer: Option<pages::procurement::mail::Mailer>,
+}
+
+/// The time deadlines are judged by: the system clock, or one a test sets and moves.
+#[derive(Debug, Clone, Default)]
+pub struct Clock(Option<Arc<RwLock<chrono::DateTime<chrono::Utc>>>>);
+
+impl Clock {
+    /// The system clock.
+    pub fn system() -> Clock {
+        Clock(None)
+    }
+
+    /// A clock standing at `at` until [`Clock::set`] moves it.
+    pub fn fixed(at: chrono::DateTime<chrono::Utc>) -> Clock {
+        Clock(Some(Arc::new(RwLock::new(at))))
+    }
+
+    /// Moves a fixed clock (the system clock cannot be moved).
+    pub fn set(&self, at: chrono::DateTime<chrono::Utc>) {
+        if let Some(c) = &self.0 {
+            *c.write().expect("lock") = at;
+        }
+    }
+
+    /// Now.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        match &self.0 {
+            Some(c) => *c.read().expect("lock"),
+            None => chrono::Utc::now(),
+        }
+    }
 }
 
 impl AppState {
@@ -84,8 +119,36 @@ impl AppState {
                 schema_version,
                 settings,
                 tenants: RwLock::new(HashMap::new()),
+                clock: Clock::system(),
+                mailer: None,
             }),
         }
+    }
+
+    /// The state with another clock; call before the state is shared.
+    pub fn with_clock(mut self, clock: Clock) -> AppState {
+        Arc::get_mut(&mut self.inner)
+            .expect("set the clock before the state is shared")
+            .clock = clock;
+        self
+    }
+
+    /// The state with a mailer; call before the state is shared.
+    pub fn with_mailer(mut self, mailer: pages::procurement::mail::Mailer) -> AppState {
+        Arc::get_mut(&mut self.inner)
+            .expect("set the mailer before the state is shared")
+            .mailer = Some(mailer);
+        self
+    }
+
+    /// Now, by the state's clock.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.inner.clock.now()
+    }
+
+    /// The mailer, when SMTP is configured.
+    pub fn mailer(&self) -> Option<&pages::procurement::mail::Mailer> {
+        self.inner.mailer.as_ref()
     }
 
     /// The database.

@@ -56,8 +56,15 @@ pub mod access {
     pub const PROCUREMENT: Access = Access::Roles(&[TenantAdmin, ProcurementOfficer]);
     /// A supplier's own portal.
     pub const SUPPLIER: Access = Access::Roles(&[SupplierUser]);
+    /// The municipality's invoicing: creating, approving and paying suppliers' invoices.
+    pub const INVOICING: Access = Access::Roles(&[TenantAdmin, ProcurementOfficer]);
     /// Administration of the tenant: accounts, logs, tokens.
     pub const ADMIN: Access = Access::Roles(&[TenantAdmin]);
+    /// Effect measurement (aggregates only): dashboards, the report, parameter sets.
+    pub const EFFECTS: Access =
+        Access::Roles(&[TenantAdmin, ProcurementOfficer, Management, Researcher]);
+    /// New versions of the socio-economic parameter sets.
+    pub const EFFECTS_PARAMETERS: Access = Access::Roles(&[TenantAdmin, Management, Researcher]);
 }
 
 /// One route: method, path, who may use it, and the handler.

@@ -140,8 +140,7 @@ const CORE_TABLE: &[(&str, &str, &[Who])] = &[
     ("GET", "/api/v1/rounds", PROCUREMENT),
     ("GET", "/api/v1/rounds/{id}", PROCUREMENT),
     ("GET", "/api/v1/agreements", &[Admin, Procurement, Supplier]),
-    // A supplier's portal.
-    ("GET", "/portal", &[Supplier]),
+    // A supplier's portal: see tests/permissions/placements.rs.
     // Administration.
     ("GET", "/admin", ADMIN_ONLY),
     ("GET", "/admin/anvandare", ADMIN_ONLY),

@@ -25,6 +25,8 @@ use vidare_exchange::csv_import;
 use vidare_store::repo::tenants::NewTenant;
 use vidare_store::Store;
 
+mod effects;
+mod effects_reference;
 mod http;
 
 use crate::config::Config;
@@ -72,6 +74,13 @@ pub enum Which {
         #[arg(long, default_value_t = 120)]
         max_seconds: u64,
     },
+    /// The effect measurement on the database given with --database (e.g. generated at
+    /// national scale): load, figures and counterfactual estimate, wall times, peak memory.
+    Effects {
+        /// Evaluate this round (its id); every round when left out.
+        #[arg(long)]
+        round: Option<i64>,
+    },
     /// Read participants by id from SQLite holding N rows.
     Read {
         #[arg(long, default_value_t = 1_000_000)]
@@ -89,6 +98,7 @@ pub async fn run(which: Which, _config: &Config) -> Result<(), Failure> {
             sqlite_only,
         } => import(rows, &postgres, sqlite_only).await,
         Which::Read { rows, reads } => read(rows, reads).await,
+        Which::Effects { round } => effects::run(&_config.database_url, round).await,
         Which::Http {
             requests,
             clients,

@@ -26,7 +26,16 @@ pub struct Config {
     pub lang: Lang,
     /// Mark cookies Secure: set when Vidare is reached over HTTPS (behind a TLS proxy).
     pub secure_cookies: bool,
+    /// The mail server for invitation letters (`VIDARE_SMTP_URL`, e.g.
+    /// `smtp://127.0.0.1:2525` or `smtps://user:password@mail.example:465`); none: letters
+    /// are printed. May hold a password: never logged.
+    pub smtp_url: Option<String>,
+    /// The sender of e-mail (`VIDARE_SMTP_FROM`).
+    pub smtp_from: String,
 }
+
+/// The sender of e-mail unless `VIDARE_SMTP_FROM` says otherwise.
+pub const DEFAULT_SMTP_FROM: &str = "Vidare <noreply@vidare.invalid>";
 
 /// What a configuration file may say. Unknown keys are refused so typos are noticed.
 #[derive(Debug, Default, Deserialize)]
@@ -73,6 +82,13 @@ impl Config {
                 .map(|v| matches!(v.as_str(), "1" | "true" | "yes"))
                 .or(file.secure_cookies)
                 .unwrap_or(false),
+            smtp_url: std::env::var("VIDARE_SMTP_URL")
+                .ok()
+                .filter(|v| !v.trim().is_empty()),
+            smtp_from: std::env::var("VIDARE_SMTP_FROM")
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+                .unwrap_or_else(|| DEFAULT_SMTP_FROM.to_string()),
         })
     }
 }

@@ -91,6 +91,20 @@ pub async fn ensure(store: &Store) -> Result<bool, StoreError> {
         })
         .await?;
     }
+    // The municipality as the buyer on e-invoices, so the demo's invoices can be
+    // exported at once. A fictitious number in the municipalities' 212000- series.
+    s.save_invoicing_settings(&vidare_store::repo::invoices::InvoicingSettings {
+        org_number: vidare_domain::orgnr::OrganisationNumber::from_payload([
+            2, 1, 2, 0, 0, 0, 9, 9, 9,
+        ])
+        .expect("a valid demo organisation number"),
+        buyer_reference: Text::parse("Arbetsmarknadsenheten (demo)").expect("valid reference"),
+        street: Some(Text::parse("Storgatan 1").expect("valid street")),
+        postcode: Some(Text::parse("830 00").expect("valid postcode")),
+        city: Some(Text::parse("Storsjö").expect("valid city")),
+        payment_days: 30,
+    })
+    .await?;
     Ok(true)
 }
 
@@ -125,6 +139,9 @@ mod tests {
             .any(|o| !o.headcount.unwrap().meets_share_test()));
         let participants = s.count_participants().await.unwrap();
         assert!(participants > 2_000, "{participants} participants");
+        // Ready to export e-invoices: the municipality's buyer details are set.
+        let buyer = s.invoicing_settings().await.unwrap().unwrap();
+        assert!(buyer.org_number.canonical().starts_with("212000"));
         assert!(s
             .list_participants(Page::first(100))
             .await

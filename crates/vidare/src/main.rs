@@ -6,8 +6,13 @@ mod audit;
 mod bench;
 mod config;
 mod demo;
+mod effects;
+mod export;
 mod generate;
 mod import;
+mod invoices;
+mod participants;
+mod report;
 mod user;
 
 use std::path::PathBuf;
@@ -109,6 +114,25 @@ enum Command {
         #[command(subcommand)]
         action: audit::Action,
     },
+    /// Participants: anonymisation after the retention period.
+    Participants {
+        #[command(subcommand)]
+        action: participants::Action,
+    },
+    /// Export files: open data (OCDS) or pseudonymised research data.
+    Export {
+        #[command(subcommand)]
+        what: export::Export,
+    },
+    /// Invoicing: the municipality's buyer details, draft invoices from approved attendance.
+    Invoicing {
+        #[command(subcommand)]
+        action: invoices::Action,
+    },
+    /// Print every figure of the effect measurement with its confidence interval.
+    Effects(effects::EffectsArgs),
+    /// Write the final effect report of a round as HTML or PDF.
+    Report(report::ReportArgs),
     /// Run a benchmark and print its figures.
     Bench {
         #[command(subcommand)]
@@ -234,7 +258,15 @@ async fn run(command: Command, config: Config) -> Result<(), Failure> {
                 secure_cookies: config.secure_cookies,
                 ..Default::default()
             };
-            serve(store, version, addr.unwrap_or(config.addr), settings).await
+            let mailer = mailer(&config)?;
+            serve_with(
+                store,
+                version,
+                addr.unwrap_or(config.addr),
+                settings,
+                mailer,
+            )
+            .await
         }
         Command::Migrate => {
             let store = Store::connect(&config.database_url).await?;
@@ -299,6 +331,31 @@ async fn run(command: Command, config: Config) -> Result<(), Failure> {
             store.require_current_schema().await?;
             audit::run(&store, action, config.lang).await
         }
+        Command::Participants { action } => {
+            let store = Store::connect(&config.database_url).await?;
+            store.require_current_schema().await?;
+            participants::run(&store, action, config.lang).await
+        }
+        Command::Export { what } => {
+            let store = Store::connect(&config.database_url).await?;
+            store.require_current_schema().await?;
+            export::run(&store, what, &config).await
+        }
+        Command::Invoicing { action } => {
+            let store = Store::connect(&config.database_url).await?;
+            store.require_current_schema().await?;
+            invoices::run(&store, action, config.lang).await
+        }
+        Command::Effects(args) => {
+            let store = Store::connect(&config.database_url).await?;
+            store.require_current_schema().await?;
+            effects::run(&store, args, config.lang).await
+        }
+        Command::Report(args) => {
+            let store = Store::connect(&config.database_url).await?;
+            store.require_current_schema().await?;
+            report::run(&store, args, config.lang).await
+        }
         Command::Bench { which } => bench::run(which, &config).await,
         Command::Generate(args) => generate::run(args, &config).await,
     }
@@ -324,11 +381,38 @@ async fn demo_passwords(store: &Store) -> Result<(), Failure> {
     Ok(())
 }
 
+/// The mailer for invitation letters when `VIDARE_SMTP_URL` is set.
+fn mailer(
+    config: &Config,
+) -> Result<Option<vidare_web::pages::procurement::mail::Mailer>, Failure> {
+    let Some(url) = &config.smtp_url else {
+        return Ok(None);
+    };
+    vidare_web::pages::procurement::mail::Mailer::new(url, &config.smtp_from)
+        .map(Some)
+        .map_err(|e| {
+            Failure::input(
+                format!("VIDARE_SMTP_URL/VIDARE_SMTP_FROM är felaktig: {e}"),
+                format!("VIDARE_SMTP_URL/VIDARE_SMTP_FROM is invalid: {e}"),
+            )
+        })
+}
+
 async fn serve(
     store: Store,
     schema_version: i64,
     addr: String,
     settings: vidare_web::Settings,
+) -> Result<(), Failure> {
+    serve_with(store, schema_version, addr, settings, None).await
+}
+
+async fn serve_with(
+    store: Store,
+    schema_version: i64,
+    addr: String,
+    settings: vidare_web::Settings,
+    mailer: Option<vidare_web::pages::procurement::mail::Mailer>,
 ) -> Result<(), Failure> {
     let listener = tokio::net::TcpListener::bind(&addr).await.map_err(|e| {
         Failure::input(
@@ -336,11 +420,11 @@ async fn serve(
             format!("Cannot listen on {addr}: {e}. Choose another address with --addr."),
         )
     })?;
-    let app = vidare_web::router(vidare_web::AppState::with_settings(
-        store.clone(),
-        schema_version,
-        settings,
-    ));
+    let mut state = vidare_web::AppState::with_settings(store.clone(), schema_version, settings);
+    if let Some(m) = mailer {
+        state = state.with_mailer(m);
+    }
+    let app = vidare_web::router(state);
     vidare_web::serve(listener, app, vidare_web::shutdown_signal()).await?;
     store.close().await;
     Ok(())

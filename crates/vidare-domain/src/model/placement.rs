@@ -1,7 +1,7 @@
 //! Referrals (call-offs under a framework agreement), placements, monthly attendance,
 //! exits with outcome codes, and follow-ups after exit.
 
-use chrono::{Months, NaiveDate};
+use chrono::{Datelike, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use super::{RuleViolation, Text};
@@ -354,6 +354,84 @@ impl FollowUp {
     }
 }
 
+/// The last day on which a month's attendance can be submitted: `deadline_day` of the
+/// following month (Europe/Stockholm).
+pub fn attendance_deadline(month: YearMonth, deadline_day: u32) -> NaiveDate {
+    let next = month.last_day().succ_opt().expect("date in range");
+    next.with_day(deadline_day.clamp(1, 28))
+        .expect("days 1–28 exist in every month")
+}
+
+/// Whether a supplier can submit `month`'s attendance on `today`: from the month's first
+/// day until its deadline. After the deadline only the municipality can act.
+pub fn check_attendance_open(
+    month: YearMonth,
+    today: NaiveDate,
+    deadline_day: u32,
+) -> Result<(), RuleViolation> {
+    if today < month.first_day() {
+        return Err(RuleViolation::new(
+            "month",
+            format!("Närvaron för {month} kan inte rapporteras innan månaden har börjat."),
+            format!("Attendance for {month} cannot be reported before the month has begun."),
+        ));
+    }
+    let deadline = attendance_deadline(month, deadline_day);
+    if today > deadline {
+        return Err(RuleViolation::new(
+            "month",
+            format!(
+                "Sista dag att rapportera närvaron för {month} var {deadline}. Kontakta kommunens samordnare."
+            ),
+            format!(
+                "The last day to report attendance for {month} was {deadline}. Contact the municipality's coordinator."
+            ),
+        ));
+    }
+    Ok(())
+}
+
+crate::code_enum! {
+    /// A note in a placement: a progress note, or a three-party meeting (participant,
+    /// supplier, case worker).
+    pub enum NoteKind {
+        Progress = "progress",
+        Meeting = "meeting",
+    }
+}
+
+/// A pause must lie within the placement: not before its start, not after its end.
+pub fn check_pause(placement: &DateRange, start: NaiveDate) -> Result<(), RuleViolation> {
+    if start < placement.start() || placement.end().is_some_and(|e| start > e) {
+        return Err(RuleViolation::new(
+            "pause_start",
+            format!(
+                "Pausen måste börja inom placeringen ({} – {}).",
+                placement.start(),
+                placement.end().map(|d| d.to_string()).unwrap_or_default()
+            ),
+            format!(
+                "The pause must start within the placement ({} – {}).",
+                placement.start(),
+                placement.end().map(|d| d.to_string()).unwrap_or_default()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A planned end cannot come before the start.
+pub fn check_planned_end(start: NaiveDate, planned_end: NaiveDate) -> Result<(), RuleViolation> {
+    if planned_end < start {
+        return Err(RuleViolation::new(
+            "planned_end",
+            format!("Planerat slut kan inte vara före starten {start}."),
+            format!("The planned end cannot be before the start on {start}."),
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -433,5 +511,34 @@ mod tests {
         assert!(WeeklyMinutes::new(60).is_ok());
         assert!(WeeklyMinutes::new(3600).is_ok());
         assert!(WeeklyMinutes::new(3601).is_err());
+    }
+
+    #[test]
+    fn attendance_deadline_is_in_the_following_month() {
+        let may = YearMonth::new(2024, 5).unwrap();
+        assert_eq!(attendance_deadline(may, 5), d(2024, 6, 5));
+        let dec = YearMonth::new(2024, 12).unwrap();
+        assert_eq!(attendance_deadline(dec, 5), d(2025, 1, 5));
+        assert!(check_attendance_open(may, d(2024, 4, 30), 5).is_err());
+        assert!(check_attendance_open(may, d(2024, 5, 1), 5).is_ok());
+        assert!(check_attendance_open(may, d(2024, 6, 5), 5).is_ok());
+        let late = check_attendance_open(may, d(2024, 6, 6), 5).unwrap_err();
+        assert_eq!(late.field, "month");
+        assert!(late.sv.contains("2024-06-05"), "{}", late.sv);
+    }
+
+    #[test]
+    fn pauses_and_planned_ends_stay_inside_the_placement() {
+        let p = DateRange::new(d(2024, 3, 1), Some(d(2024, 6, 30))).unwrap();
+        assert!(check_pause(&p, d(2024, 3, 1)).is_ok());
+        assert!(check_pause(&p, d(2024, 2, 29)).is_err());
+        assert!(check_pause(&p, d(2024, 7, 1)).is_err());
+        assert!(check_planned_end(d(2024, 3, 1), d(2024, 3, 1)).is_ok());
+        assert_eq!(
+            check_planned_end(d(2024, 3, 1), d(2024, 2, 1))
+                .unwrap_err()
+                .field,
+            "planned_end"
+        );
     }
 }

@@ -490,6 +490,305 @@ impl FrameworkAgreement {
     }
 }
 
+/// The tender deadline has passed: tenders may be opened. Until then they are sealed —
+/// and a round without a deadline has nothing to open.
+pub fn tenders_opened(deadline: Option<&Deadline>, now: chrono::DateTime<chrono::Utc>) -> bool {
+    deadline.is_some_and(|d| d.has_passed(now))
+}
+
+/// Refuses reading tender content before the deadline (the seal).
+pub fn check_unsealed(
+    deadline: Option<&Deadline>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), RuleViolation> {
+    if tenders_opened(deadline, now) {
+        return Ok(());
+    }
+    let (sv, en) = match deadline {
+        Some(d) => (
+            format!("Anbuden är förseglade till anbudstidens slut {d}. Ingen kan läsa dem förrän dess."),
+            format!("Tenders are sealed until the tender deadline {d}. Nobody can read them before then."),
+        ),
+        None => (
+            "Anbuden är förseglade: upphandlingen har ingen anbudstid ännu.".to_string(),
+            "Tenders are sealed: the round has no tender deadline yet.".to_string(),
+        ),
+    };
+    Err(RuleViolation::new("tender_deadline", sv, en))
+}
+
+/// Refuses a tender change at or after the deadline, or before the round is advertised.
+pub fn check_tender_open(
+    status: RoundStatus,
+    deadline: Option<&Deadline>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), RuleViolation> {
+    match deadline {
+        Some(d) if status == RoundStatus::Published && !d.has_passed(now) => Ok(()),
+        Some(d) if d.has_passed(now) => Err(RuleViolation::new(
+            "tender_deadline",
+            format!("Anbudstiden gick ut {d}. Anbud kan inte längre lämnas eller ändras."),
+            format!(
+                "The tender deadline passed at {d}. Tenders can no longer be submitted or changed."
+            ),
+        )),
+        _ => Err(RuleViolation::new(
+            "round",
+            "Upphandlingen är inte annonserad. Anbud kan lämnas först när den är publicerad.",
+            "The round is not advertised. Tenders can be submitted once it is published.",
+        )),
+    }
+}
+
+impl EligibilityDeclaration {
+    /// A declaration: a purpose statement and how many of the people occupied belong to
+    /// the target groups. The share must lie within 0–100 %.
+    pub fn new(
+        purpose_statement: &str,
+        headcount_total: i64,
+        headcount_target_groups: i64,
+    ) -> Result<EligibilityDeclaration, RuleViolation> {
+        let purpose_statement = Text::parse(purpose_statement).map_err(|_| {
+            RuleViolation::new(
+                "purpose_statement",
+                "Beskriv hur verksamhetens huvudsakliga syfte är social och yrkesmässig integration.",
+                "Describe how the organisation's main purpose is social and professional integration.",
+            )
+        })?;
+        if headcount_total <= 0 || headcount_total > 1_000_000 {
+            return Err(RuleViolation::new(
+                "headcount_total",
+                "Antalet sysselsatta måste vara ett heltal, minst 1.",
+                "The number of people occupied must be a whole number, at least 1.",
+            ));
+        }
+        if headcount_target_groups < 0 || headcount_target_groups > headcount_total {
+            return Err(RuleViolation::new(
+                "headcount_target_groups",
+                "Andelen från målgrupperna måste ligga mellan 0 och 100 %: antalet från målgrupperna kan inte vara negativt eller större än antalet sysselsatta.",
+                "The share from the target groups must lie between 0 and 100 %: the number from the target groups cannot be negative or more than the number occupied.",
+            ));
+        }
+        Ok(EligibilityDeclaration {
+            purpose_statement,
+            headcount: Headcount::new(headcount_total as u32, headcount_target_groups as u32)?,
+        })
+    }
+}
+
+crate::code_enum! {
+    /// The documents a tender's eligibility declaration must carry.
+    pub enum BidDocumentKind {
+        /// Evidence of the purpose test: articles of association, annual report.
+        PurposeEvidence = "purpose_evidence",
+        /// Evidence of the share test: a staff and placement list without names.
+        ShareEvidence = "share_evidence",
+    }
+}
+
+impl BidDocumentKind {
+    /// The field a missing document is reported on.
+    pub fn field(self) -> &'static str {
+        match self {
+            BidDocumentKind::PurposeEvidence => "purpose_document",
+            BidDocumentKind::ShareEvidence => "share_document",
+        }
+    }
+
+    /// Swedish name.
+    pub fn name_sv(self) -> &'static str {
+        match self {
+            BidDocumentKind::PurposeEvidence => "Underlag för verksamhetskravet (t.ex. stadgar)",
+            BidDocumentKind::ShareEvidence => {
+                "Underlag för andelskravet (avidentifierad personalförteckning)"
+            }
+        }
+    }
+
+    /// English name.
+    pub fn name_en(self) -> &'static str {
+        match self {
+            BidDocumentKind::PurposeEvidence => {
+                "Evidence for the purpose test (e.g. articles of association)"
+            }
+            BidDocumentKind::ShareEvidence => "Evidence for the share test (anonymised staff list)",
+        }
+    }
+}
+
+/// Refuses submitting a tender that lacks one of the required documents.
+pub fn check_required_documents(present: &[BidDocumentKind]) -> Result<(), RuleViolation> {
+    for kind in BidDocumentKind::ALL {
+        if !present.contains(kind) {
+            return Err(RuleViolation::new(
+                kind.field(),
+                format!(
+                    "Dokument saknas: {}. Ladda upp det innan anbudet lämnas.",
+                    kind.name_sv()
+                ),
+                format!(
+                    "A document is missing: {}. Upload it before submitting the tender.",
+                    kind.name_en()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks a round's award criteria: exactly one price criterion, weights summing to 100.
+pub fn check_criteria(criteria: &[(CriterionKind, u32)]) -> Result<(), RuleViolation> {
+    let prices = criteria
+        .iter()
+        .filter(|(k, _)| *k == CriterionKind::Price)
+        .count();
+    if prices != 1 {
+        return Err(RuleViolation::new(
+            "criteria",
+            "Tilldelningsgrunderna ska ha exakt ett priskriterium.",
+            "The award criteria must have exactly one price criterion.",
+        ));
+    }
+    let sum: u32 = criteria.iter().map(|(_, w)| *w).sum();
+    if sum != 100 || criteria.iter().any(|(_, w)| *w == 0) {
+        return Err(RuleViolation::new(
+            "weight_percent",
+            format!("Vikterna ska vara större än 0 och summera till 100 %. Nu är summan {sum} %."),
+            format!("The weights must be above 0 and sum to 100 %. The sum is now {sum} %."),
+        ));
+    }
+    Ok(())
+}
+
+/// The scoring method, as published in the notice and the evaluation report. Every
+/// criterion gives 0–100 points:
+/// - price: `100 × lowest price ÷ this price`, rounded to whole points;
+/// - quality: the evaluators' grade on a 0–5 scale × 20.
+///
+/// A tender's total is `Σ weight × points ÷ 100` (0–100), kept in hundredths of a point.
+pub const QUALITY_GRADE_MAX: u32 = 5;
+
+/// Price points (0–100) of `price` against the lowest qualified price of the lot.
+pub fn price_points(lowest: Money, price: Money) -> u32 {
+    if price.ore() <= 0 {
+        return 0;
+    }
+    let p = (100 * lowest.ore() as i128 * 2 + price.ore() as i128) / (2 * price.ore() as i128);
+    p.clamp(0, 100) as u32
+}
+
+/// Quality points (0–100) from a grade on the 0–5 scale.
+pub fn quality_points(grade: u32) -> Result<u32, RuleViolation> {
+    if grade > QUALITY_GRADE_MAX {
+        return Err(RuleViolation::new(
+            "grade",
+            "Kvalitetsbetyget ska vara ett heltal 0–5.",
+            "The quality grade must be a whole number 0–5.",
+        ));
+    }
+    Ok(grade * 100 / QUALITY_GRADE_MAX)
+}
+
+/// One qualified tender's offer for a lot, to rank.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Offer {
+    pub bid_id: BidId,
+    pub price_per_month: Money,
+    /// Quality points (0–100) per quality criterion.
+    pub quality: Vec<(CriterionId, u32)>,
+}
+
+/// An offer's place in its lot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ranked {
+    pub bid_id: BidId,
+    /// 1 for the best.
+    pub rank: u32,
+    /// Points per criterion (0–100), in the criteria's order.
+    pub points: Vec<(CriterionId, u32)>,
+    /// The weighted total in hundredths of a point (0–10 000).
+    pub total_centi: u32,
+}
+
+/// Ranks a lot's qualified offers by the criteria. A quality criterion an offer has no
+/// grade for is an error naming the criterion. Ties go to the lower price, then the
+/// earlier tender (lower id).
+pub fn rank_offers(
+    offers: &[Offer],
+    criteria: &[AwardCriterion],
+) -> Result<Vec<Ranked>, RuleViolation> {
+    let Some(lowest) = offers.iter().map(|o| o.price_per_month).min() else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::with_capacity(offers.len());
+    for o in offers {
+        let mut points = Vec::with_capacity(criteria.len());
+        let mut total = 0u32;
+        for c in criteria {
+            let p = match c.kind {
+                CriterionKind::Price => price_points(lowest, o.price_per_month),
+                CriterionKind::Quality => o
+                    .quality
+                    .iter()
+                    .find(|(id, _)| *id == c.id)
+                    .map(|(_, p)| *p)
+                    .ok_or_else(|| {
+                        RuleViolation::new(
+                            "grade",
+                            format!("Betyg saknas för kriteriet {} på ett anbud. Betygsätt alla anbud först.", c.name),
+                            format!("A grade is missing for the criterion {} on a tender. Grade every tender first.", c.name),
+                        )
+                    })?,
+            };
+            total += c.weight_percent * p;
+            points.push((c.id, p));
+        }
+        out.push((
+            o.price_per_month,
+            Ranked {
+                bid_id: o.bid_id,
+                rank: 0,
+                points,
+                total_centi: total,
+            },
+        ));
+    }
+    out.sort_by(|a, b| {
+        b.1.total_centi
+            .cmp(&a.1.total_centi)
+            .then(a.0.cmp(&b.0))
+            .then(a.1.bid_id.cmp(&b.1.bid_id))
+    });
+    Ok(out
+        .into_iter()
+        .enumerate()
+        .map(|(i, (_, mut r))| {
+            r.rank = i as u32 + 1;
+            r
+        })
+        .collect())
+}
+
+/// Refuses signing before the standstill has ended.
+pub fn check_signing(decision: &AwardDecision, today: NaiveDate) -> Result<(), RuleViolation> {
+    if today < decision.earliest_signing() {
+        return Err(RuleViolation::new(
+            "signed_on",
+            format!(
+                "Avtalsspärren löper till och med {}. Avtal kan tecknas tidigast {}.",
+                decision.standstill_end(),
+                decision.earliest_signing()
+            ),
+            format!(
+                "The standstill runs until {} inclusive. Agreements can be signed from {}.",
+                decision.standstill_end(),
+                decision.earliest_signing()
+            ),
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -597,5 +896,181 @@ mod tests {
         };
         assert_eq!(decision.standstill_end(), d(2024, 4, 11));
         assert_eq!(decision.earliest_signing(), d(2024, 4, 12));
+    }
+
+    fn dl(s: &str) -> Deadline {
+        Deadline::parse(s).unwrap()
+    }
+
+    fn at(s: &str) -> chrono::DateTime<chrono::Utc> {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    }
+
+    #[test]
+    fn tenders_are_sealed_until_the_deadline_in_stockholm_time() {
+        // 2026-03-02 12:00 in Stockholm is 11:00 UTC (winter time).
+        let d = dl("2026-03-02T12:00");
+        assert!(check_unsealed(Some(&d), at("2026-03-02T10:59:59Z")).is_err());
+        assert!(check_unsealed(Some(&d), at("2026-03-02T11:00:01Z")).is_ok());
+        assert_eq!(
+            check_unsealed(None, at("2030-01-01T00:00:00Z"))
+                .unwrap_err()
+                .field,
+            "tender_deadline"
+        );
+        assert!(
+            check_tender_open(RoundStatus::Published, Some(&d), at("2026-03-02T10:59:00Z")).is_ok()
+        );
+        assert_eq!(
+            check_tender_open(RoundStatus::Published, Some(&d), at("2026-03-02T11:00:01Z"))
+                .unwrap_err()
+                .field,
+            "tender_deadline"
+        );
+        assert_eq!(
+            check_tender_open(RoundStatus::Planning, Some(&d), at("2026-03-01T00:00:00Z"))
+                .unwrap_err()
+                .field,
+            "round"
+        );
+    }
+
+    #[test]
+    fn declarations_keep_the_share_within_0_to_100() {
+        assert!(EligibilityDeclaration::new("Integration", 10, 3).is_ok());
+        assert!(EligibilityDeclaration::new("Integration", 10, 0).is_ok());
+        assert_eq!(
+            EligibilityDeclaration::new("Integration", 10, 11)
+                .unwrap_err()
+                .field,
+            "headcount_target_groups"
+        );
+        assert_eq!(
+            EligibilityDeclaration::new("Integration", 10, -1)
+                .unwrap_err()
+                .field,
+            "headcount_target_groups"
+        );
+        assert_eq!(
+            EligibilityDeclaration::new("Integration", 0, 0)
+                .unwrap_err()
+                .field,
+            "headcount_total"
+        );
+        assert_eq!(
+            EligibilityDeclaration::new("  ", 5, 2).unwrap_err().field,
+            "purpose_statement"
+        );
+    }
+
+    #[test]
+    fn required_documents() {
+        use BidDocumentKind::*;
+        assert!(check_required_documents(&[ShareEvidence, PurposeEvidence]).is_ok());
+        assert_eq!(
+            check_required_documents(&[PurposeEvidence])
+                .unwrap_err()
+                .field,
+            "share_document"
+        );
+        assert_eq!(
+            check_required_documents(&[]).unwrap_err().field,
+            "purpose_document"
+        );
+    }
+
+    #[test]
+    fn criteria_weights_sum_to_100_with_one_price() {
+        use CriterionKind::*;
+        assert!(check_criteria(&[(Price, 60), (Quality, 40)]).is_ok());
+        assert_eq!(
+            check_criteria(&[(Price, 60), (Quality, 30)])
+                .unwrap_err()
+                .field,
+            "weight_percent"
+        );
+        assert_eq!(
+            check_criteria(&[(Quality, 100)]).unwrap_err().field,
+            "criteria"
+        );
+        assert_eq!(
+            check_criteria(&[(Price, 50), (Price, 50)])
+                .unwrap_err()
+                .field,
+            "criteria"
+        );
+        assert!(check_criteria(&[(Price, 100), (Quality, 0)]).is_err());
+    }
+
+    #[test]
+    fn scoring_and_ranking() {
+        let kr = Money::from_kronor;
+        assert_eq!(price_points(kr(10_000), kr(10_000)), 100);
+        assert_eq!(price_points(kr(10_000), kr(12_500)), 80);
+        assert_eq!(price_points(kr(10_000), kr(30_000)), 33);
+        assert_eq!(quality_points(5).unwrap(), 100);
+        assert_eq!(quality_points(3).unwrap(), 60);
+        assert!(quality_points(6).is_err());
+        let crit = |id, kind, w| AwardCriterion {
+            id: CriterionId(id),
+            round_id: RoundId(1),
+            kind,
+            name: Text::parse("k").unwrap(),
+            weight_percent: w,
+        };
+        let criteria = [
+            crit(1, CriterionKind::Price, 60),
+            crit(2, CriterionKind::Quality, 40),
+        ];
+        // A: cheapest, grade 2 (40 p): 60 + 16 = 76. B: 12 500 kr (80 p), grade 5: 48 + 40 = 88.
+        let offers = [
+            Offer {
+                bid_id: BidId(1),
+                price_per_month: kr(10_000),
+                quality: vec![(CriterionId(2), 40)],
+            },
+            Offer {
+                bid_id: BidId(2),
+                price_per_month: kr(12_500),
+                quality: vec![(CriterionId(2), 100)],
+            },
+            Offer {
+                bid_id: BidId(3),
+                price_per_month: kr(12_500),
+                quality: vec![(CriterionId(2), 100)],
+            },
+        ];
+        let r = rank_offers(&offers, &criteria).unwrap();
+        assert_eq!(
+            r.iter()
+                .map(|x| (x.bid_id.0, x.rank, x.total_centi))
+                .collect::<Vec<_>>(),
+            vec![(2, 1, 8800), (3, 2, 8800), (1, 3, 7600)]
+        );
+        let missing = [Offer {
+            bid_id: BidId(1),
+            price_per_month: kr(1),
+            quality: vec![],
+        }];
+        assert_eq!(rank_offers(&missing, &criteria).unwrap_err().field, "grade");
+        assert!(rank_offers(&[], &criteria).unwrap().is_empty());
+    }
+
+    #[test]
+    fn signing_waits_for_the_standstill() {
+        let decision = AwardDecision {
+            id: AwardDecisionId(1),
+            round_id: RoundId(1),
+            decided_on: d(2024, 4, 1),
+            sent_on: d(2024, 4, 1),
+            delivery: DecisionDelivery::Electronic,
+        };
+        assert_eq!(
+            check_signing(&decision, d(2024, 4, 11)).unwrap_err().field,
+            "signed_on"
+        );
+        assert!(check_signing(&decision, d(2024, 4, 12)).is_ok());
     }
 }

@@ -2,12 +2,18 @@
 //! other method hangs off [`crate::Scoped`] and is limited to its tenant.
 
 pub mod auth;
+pub mod casework;
+pub mod effects;
+pub mod invoices;
+pub mod open_data;
 pub mod organisations;
 pub mod overview;
 pub mod participants;
 pub mod placements;
 pub mod procurement;
+pub mod research;
 pub mod tenants;
+pub mod tendering;
 pub mod users;
 
 /// A page of a list: `limit` rows after skipping `offset`.

@@ -27,6 +27,7 @@ struct ParticipantRow {
     swedish_level: String,
     prior_work_experience: bool,
     synthetic: bool,
+    anonymised_on: Option<chrono::NaiveDate>,
 }
 
 impl TryFrom<ParticipantRow> for Participant {
@@ -53,12 +54,13 @@ impl TryFrom<ParticipantRow> for Participant {
                 prior_work_experience: r.prior_work_experience,
             },
             synthetic: r.synthetic,
+            anonymised_on: r.anonymised_on,
         })
     }
 }
 
 const COLUMNS: &str = "id, tenant_id, personal_number, first_name, last_name, gender, born_abroad, \
-    education, months_on_income_support, health_limitation, swedish_level, prior_work_experience, synthetic";
+    education, months_on_income_support, health_limitation, swedish_level, prior_work_experience, synthetic, anonymised_on";
 
 impl Scoped<'_> {
     /// Registers a participant. The same identity number twice in a tenant is a conflict
@@ -75,11 +77,9 @@ impl Scoped<'_> {
     /// The participant with this id in the tenant.
     pub async fn get_participant(&self, id: ParticipantId) -> Result<Participant, StoreError> {
         let row: Option<ParticipantRow> = with_pool!(self, |pool| {
-            sqlx::query_as(
-                "SELECT id, tenant_id, personal_number, first_name, last_name, gender, born_abroad, \
-                 education, months_on_income_support, health_limitation, swedish_level, \
-                 prior_work_experience, synthetic FROM participants WHERE tenant_id = $1 AND id = $2",
-            )
+            sqlx::query_as(&format!(
+                "SELECT {COLUMNS} FROM participants WHERE tenant_id = $1 AND id = $2"
+            ))
             .bind(self.tid())
             .bind(id.get())
             .fetch_optional(pool)
@@ -133,5 +133,63 @@ impl Scoped<'_> {
                 .await?
         });
         Ok(n as u64)
+    }
+
+    /// Participants whose name or identity number contains `query` (case-insensitive
+    /// for ASCII letters), by name; an empty query lists everyone.
+    pub async fn search_participants(
+        &self,
+        query: &str,
+        page: Page,
+    ) -> Result<(u64, Vec<Participant>), StoreError> {
+        let q = query.trim();
+        if q.is_empty() {
+            let total = self.count_participants().await?;
+            return Ok((total, self.list_participants(page).await?));
+        }
+        // The identity number is stored as 12 digits: search digits without separators.
+        let digits: String = q.chars().filter(|c| c.is_ascii_digit()).collect();
+        let escaped = q
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let pattern = format!("%{escaped}%");
+        let pnr_pattern =
+            if digits.len() >= 4 && digits.len() == q.replace(['-', '+', ' '], "").len() {
+                format!("%{digits}%")
+            } else {
+                // Never matches a 12-digit number.
+                "-".to_string()
+            };
+        const WHERE: &str =
+            "WHERE tenant_id = $1 AND (LOWER(first_name || ' ' || last_name) LIKE $2 ESCAPE '\\' \
+             OR personal_number LIKE $3)";
+        let (total, rows): (i64, Vec<ParticipantRow>) = with_pool!(self, |pool| {
+            let total: i64 =
+                sqlx::query_scalar(&format!("SELECT COUNT(*) FROM participants {WHERE}"))
+                    .bind(self.tid())
+                    .bind(&pattern)
+                    .bind(&pnr_pattern)
+                    .fetch_one(pool)
+                    .await?;
+            let rows = sqlx::query_as(&format!(
+                "SELECT {COLUMNS} FROM participants {WHERE} \
+                 ORDER BY last_name, first_name, id LIMIT $4 OFFSET $5"
+            ))
+            .bind(self.tid())
+            .bind(&pattern)
+            .bind(&pnr_pattern)
+            .bind(int(page.limit))
+            .bind(int(page.offset))
+            .fetch_all(pool)
+            .await?;
+            (total, rows)
+        });
+        let people = rows
+            .into_iter()
+            .map(Participant::try_from)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((total as u64, people))
     }
 }

@@ -25,16 +25,16 @@ pub struct NewReferral {
 }
 
 #[derive(sqlx::FromRow)]
-struct ReferralRow {
-    id: i64,
-    participant_id: i64,
-    agreement_id: i64,
-    organisation_id: i64,
-    placement_type_id: i64,
-    reason: String,
-    status: String,
-    referred_on: NaiveDate,
-    decided_on: Option<NaiveDate>,
+pub(crate) struct ReferralRow {
+    pub(crate) id: i64,
+    pub(crate) participant_id: i64,
+    pub(crate) agreement_id: i64,
+    pub(crate) organisation_id: i64,
+    pub(crate) placement_type_id: i64,
+    pub(crate) reason: String,
+    pub(crate) status: String,
+    pub(crate) referred_on: NaiveDate,
+    pub(crate) decided_on: Option<NaiveDate>,
 }
 
 impl TryFrom<ReferralRow> for Referral {
@@ -68,16 +68,16 @@ pub struct NewPlacement {
 }
 
 #[derive(sqlx::FromRow)]
-struct PlacementRow {
-    id: i64,
-    referral_id: Option<i64>,
-    participant_id: i64,
-    agreement_id: i64,
-    start_date: NaiveDate,
-    end_date: Option<NaiveDate>,
-    planned_end: NaiveDate,
-    weekly_minutes: i64,
-    goals: Option<String>,
+pub(crate) struct PlacementRow {
+    pub(crate) id: i64,
+    pub(crate) referral_id: Option<i64>,
+    pub(crate) participant_id: i64,
+    pub(crate) agreement_id: i64,
+    pub(crate) start_date: NaiveDate,
+    pub(crate) end_date: Option<NaiveDate>,
+    pub(crate) planned_end: NaiveDate,
+    pub(crate) weekly_minutes: i64,
+    pub(crate) goals: Option<String>,
 }
 
 impl TryFrom<PlacementRow> for Placement {
@@ -104,12 +104,12 @@ impl TryFrom<PlacementRow> for Placement {
     }
 }
 
-const PLACEMENT_COLUMNS: &str =
+pub(crate) const PLACEMENT_COLUMNS: &str =
     "id, referral_id, participant_id, agreement_id, start_date, end_date, \
     planned_end, weekly_minutes, goals";
 
 #[derive(sqlx::FromRow)]
-struct AttendanceRow {
+pub(crate) struct AttendanceRow {
     placement_id: i64,
     month: String,
     attended_minutes: i64,
@@ -152,10 +152,10 @@ impl Scoped<'_> {
         self.get_participant(r.participant_id).await?;
         let id: i64 = with_tx!(self, |tx| {
             // Counted inside the write transaction so two case workers cannot both take
-            // the last place.
+            // the last place. A placement that starts later holds its place already.
             let used: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM placements WHERE tenant_id = $1 AND agreement_id = $2 \
-                 AND start_date <= $3 AND (end_date IS NULL OR end_date >= $3)",
+                 AND (end_date IS NULL OR end_date >= $3)",
             )
             .bind(self.tid())
             .bind(agreement.id.get())
@@ -430,7 +430,25 @@ impl Scoped<'_> {
     ) -> Result<ExitId, StoreError> {
         let p = self.get_placement(placement).await?;
         Exit::check(p.period.start(), exit_date)?;
+        if let Some(e) = self.exit_of_placement(placement).await? {
+            return Err(RuleViolation::new(
+                "exit_date",
+                format!("Placeringen är redan avslutad {}.", e.exit_date),
+                format!("The placement already ended on {}.", e.exit_date),
+            )
+            .into());
+        }
         let id: i64 = with_tx!(self, |tx| {
+            // A pause still open at the exit ends with it.
+            sqlx::query(
+                "UPDATE placement_pauses SET end_date = CASE WHEN start_date > $1 THEN start_date ELSE $1 END \
+                 WHERE tenant_id = $2 AND placement_id = $3 AND end_date IS NULL",
+            )
+            .bind(exit_date)
+            .bind(self.tid())
+            .bind(placement.get())
+            .execute(&mut *tx)
+            .await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO exits (tenant_id, placement_id, exit_date, outcome, evidence) \
                  VALUES ($1, $2, $3, $4, $5) RETURNING id",

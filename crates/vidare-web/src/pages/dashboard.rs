@@ -42,10 +42,19 @@ async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> Response {
                 let o = s.overview(today).await?;
                 figures.extend([
                     (ctx.t("dashboard.participants"), o.participants.to_string()),
-                    (ctx.t("dashboard.organisations"), o.organisations.to_string()),
-                    (ctx.t("dashboard.agreements"), o.agreements_in_force.to_string()),
+                    (
+                        ctx.t("dashboard.organisations"),
+                        o.organisations.to_string(),
+                    ),
+                    (
+                        ctx.t("dashboard.agreements"),
+                        o.agreements_in_force.to_string(),
+                    ),
                     (ctx.t("dashboard.rounds"), o.rounds.to_string()),
-                    (ctx.t("dashboard.placement_types"), o.placement_types.to_string()),
+                    (
+                        ctx.t("dashboard.placement_types"),
+                        o.placement_types.to_string(),
+                    ),
                 ]);
             }
         }

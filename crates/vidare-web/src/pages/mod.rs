@@ -5,10 +5,10 @@ mod account;
 mod admin;
 mod dashboard;
 pub mod effects;
-pub mod invoicing;
-pub mod open_data;
 mod home;
+pub mod invoicing;
 mod login;
+pub mod open_data;
 mod organisations;
 mod participants;
 pub mod placements;
@@ -52,12 +52,19 @@ pub fn routes() -> Vec<RouteDef> {
 const NAV: &[(&str, &str, Access)] = &[
     ("/oversikt", "nav.dashboard", access::SIGNED_IN),
     ("/deltagare", "nav.participants", access::CASE_WORK),
+    ("/narvaro", "placements.attendance_title", access::CASE_WORK),
+    ("/uppfoljningar", "placements.due_title", access::CASE_WORK),
     (
         "/leverantorer",
         "nav.organisations",
         access::SUPPLIER_REGISTER,
     ),
+    ("/upphandlingar", "proc.nav_main", access::PROCUREMENT),
+    ("/fakturor", "invoicing.nav", access::INVOICING),
     ("/portal", "nav.portal", access::SUPPLIER),
+    ("/effekter", "effects.nav", access::EFFECTS),
+    ("/portal/anbud", "proc.nav_tenders", access::SUPPLIER),
+    ("/portal/fakturor", "invoicing.nav_portal", access::SUPPLIER),
     ("/admin", "admin.nav", access::ADMIN),
 ];
 

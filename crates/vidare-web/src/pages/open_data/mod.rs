@@ -1,9 +1,282 @@
-//! The open_data area's pages. Routes are added to [`routes`]; the permission table in
-//! `tests/permissions/open_data.rs` must list each of them.
+//! Open data: the public page listing every municipality's published procurement rounds
+//! with download links, and the OCDS release packages themselves — one round
+//! (`/oppen-data/ocds/{id}.json`) or every round (`/oppen-data/ocds.json`, optionally
+//! `?kommun=SLUG`). Everything here is public: no tender content before the deadline,
+//! no personal data, payments only as monthly sums per contract.
 
-use crate::routes::RouteDef;
+pub mod ocds;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use serde::Deserialize;
+use vidare_domain::ids::RoundId;
+use vidare_domain::model::procurement::RoundStatus;
+use vidare_domain::Lang;
+
+use self::ocds::{configured_prefixes, prefix_for, OcdsError};
+use super::{render, Ctx, Page};
+use crate::error::ApiError;
+use crate::routes::{Access, RouteDef};
+use crate::AppState;
+
+/// Every published round in one package (`?kommun=SLUG` for one municipality's).
+const ALL_ROUNDS_PATH: &str = "/oppen-data/ocds.json";
 
 /// Every page route of this area.
 pub fn routes() -> Vec<RouteDef> {
-    Vec::new()
+    vec![
+        RouteDef::get("/oppen-data", Access::Public, index),
+        RouteDef::get(ALL_ROUNDS_PATH, Access::Public, all_rounds),
+        RouteDef::get("/oppen-data/ocds/{file}", Access::Public, one_round),
+    ]
+}
+
+struct RoundRow {
+    id: i64,
+    title: String,
+    status: &'static str,
+    deadline: String,
+    reserved: bool,
+}
+
+struct TenantSection {
+    name: String,
+    slug: String,
+    synthetic: bool,
+    /// The OCID prefix, or `None` when the municipality has not registered one.
+    prefix: Option<String>,
+    test_prefix: bool,
+    rounds: Vec<RoundRow>,
+}
+
+#[derive(Template)]
+#[template(path = "open_data/index.html")]
+struct Index {
+    page: Page,
+    tenants: Vec<TenantSection>,
+    test_prefix: &'static str,
+}
+
+fn status_key(s: RoundStatus) -> &'static str {
+    match s {
+        RoundStatus::Planning => "open_data.status_planning",
+        RoundStatus::Published => "open_data.status_published",
+        RoundStatus::Evaluation => "open_data.status_evaluation",
+        RoundStatus::Awarded => "open_data.status_awarded",
+        RoundStatus::Contracted => "open_data.status_contracted",
+        RoundStatus::Cancelled => "open_data.status_cancelled",
+    }
+}
+
+async fn index(State(state): State<AppState>, ctx: Ctx) -> Response {
+    let tenants = match state.store().list_tenants().await {
+        Ok(t) => t,
+        Err(e) => return ctx.store_error(e).into_response(),
+    };
+    let prefixes = configured_prefixes();
+    let mut sections = Vec::with_capacity(tenants.len());
+    for t in tenants {
+        let rounds = match state.store().tenant(t.id).open_rounds().await {
+            Ok(r) => r,
+            Err(e) => return ctx.store_error(e).into_response(),
+        };
+        let prefix = prefix_for(prefixes, &t).ok();
+        sections.push(TenantSection {
+            name: t.name.to_string(),
+            slug: t.slug.to_string(),
+            synthetic: t.synthetic,
+            test_prefix: prefix.as_ref().is_some_and(|p| p.is_test()),
+            prefix: prefix.map(|p| p.as_str().to_string()),
+            rounds: rounds
+                .into_iter()
+                .map(|r| RoundRow {
+                    id: r.id.get(),
+                    title: r.title,
+                    status: ctx.t(status_key(r.status)),
+                    deadline: r
+                        .tender_deadline
+                        .map(|d| d.local().format("%Y-%m-%d %H:%M").to_string())
+                        .unwrap_or_default(),
+                    reserved: r.legal_basis.is_reserved(),
+                })
+                .collect(),
+        });
+    }
+    render(
+        &Index {
+            page: ctx.page("open_data.title"),
+            tenants: sections,
+            test_prefix: vidare_exchange::ocds::TEST_PREFIX,
+        },
+        ctx.lang,
+    )
+}
+
+/// `http(s)://host` of this request, for the packages' own URIs.
+fn base_url(state: &AppState, headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            !h.is_empty()
+                && h.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
+        })
+        .unwrap_or("localhost");
+    let scheme = if state.settings().secure_cookies {
+        "https"
+    } else {
+        "http"
+    };
+    format!("{scheme}://{host}")
+}
+
+fn problem(status: StatusCode, kind: &str, sv: String, en: String, lang: Lang) -> Response {
+    ApiError {
+        kind: format!("https://vidare.invalid/problems/{kind}"),
+        title: match lang {
+            Lang::Sv => sv,
+            Lang::En => en,
+        },
+        status: status.as_u16(),
+        detail: None,
+        errors: Vec::new(),
+    }
+    .into_response()
+}
+
+fn error_response(e: OcdsError, lang: Lang) -> Response {
+    match e {
+        OcdsError::NotFound => ApiError::not_found(lang).into_response(),
+        OcdsError::NoPrefix { tenant } => problem(
+            StatusCode::NOT_FOUND,
+            "not-published",
+            format!("Kommunen {tenant} publicerar inte öppna data ännu: den har inget registrerat OCID-prefix."),
+            format!("The municipality {tenant} does not publish open data yet: it has no registered OCID prefix."),
+            lang,
+        ),
+        OcdsError::Store(e) => ApiError::store(e, lang).into_response(),
+    }
+}
+
+fn json_file(package: serde_json::Value, name: &str) -> Response {
+    let body = serde_json::to_string_pretty(&package).unwrap_or_default();
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/json; charset=utf-8".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"{name}\""),
+            ),
+            (header::CACHE_CONTROL, "public, max-age=300".to_string()),
+            (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*".to_string()),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// `/oppen-data/ocds/{id}.json`: one round's package.
+async fn one_round(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+    ctx: Ctx,
+) -> Response {
+    let Some(id) = file
+        .strip_suffix(".json")
+        .and_then(|s| s.parse::<i64>().ok())
+        .filter(|id| *id > 0)
+    else {
+        return problem(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            "Filen finns inte: ange upphandlingens id följt av .json, till exempel /oppen-data/ocds/1.json.".into(),
+            "No such file: give the round's id followed by .json, for example /oppen-data/ocds/1.json.".into(),
+            ctx.lang,
+        );
+    };
+    let base = base_url(&state, &headers);
+    match ocds::round_package(
+        state.store(),
+        configured_prefixes(),
+        RoundId(id),
+        &base,
+        Utc::now(),
+    )
+    .await
+    {
+        Ok(p) => json_file(p, &format!("ocds-{id}.json")),
+        Err(e) => error_response(e, ctx.lang),
+    }
+}
+
+#[derive(Deserialize)]
+struct AllQuery {
+    kommun: Option<String>,
+}
+
+/// `/oppen-data/ocds.json[?kommun=SLUG]`: every published round in one package.
+async fn all_rounds(
+    State(state): State<AppState>,
+    Query(q): Query<AllQuery>,
+    headers: HeaderMap,
+    ctx: Ctx,
+) -> Response {
+    let tenants = match state.store().list_tenants().await {
+        Ok(t) => t,
+        Err(e) => return ApiError::store(e, ctx.lang).into_response(),
+    };
+    let base = base_url(&state, &headers);
+    let (tenants, uri) = match q.kommun.as_deref().filter(|k| !k.is_empty()) {
+        Some(slug) => {
+            let chosen: Vec<_> = tenants
+                .into_iter()
+                .filter(|t| t.slug.as_str() == slug)
+                .collect();
+            if chosen.is_empty() {
+                return problem(
+                    StatusCode::NOT_FOUND,
+                    "not-found",
+                    format!("kommun: det finns ingen kommun med kortnamnet {slug:?}."),
+                    format!("kommun: there is no municipality called {slug:?}."),
+                    ctx.lang,
+                );
+            }
+            (
+                chosen,
+                format!(
+                    "{base}/oppen-data/ocds.json?kommun={}",
+                    super::url_encode(slug)
+                ),
+            )
+        }
+        None => (tenants, format!("{base}/oppen-data/ocds.json")),
+    };
+    match ocds::tenants_package(
+        state.store(),
+        configured_prefixes(),
+        &tenants,
+        uri,
+        &base,
+        Utc::now(),
+    )
+    .await
+    {
+        Ok(Some(p)) => json_file(p, "ocds.json"),
+        Ok(None) => problem(
+            StatusCode::NOT_FOUND,
+            "nothing-published",
+            "Inga upphandlingar är publicerade ännu.".into(),
+            "No procurement rounds are published yet.".into(),
+            ctx.lang,
+        ),
+        Err(e) => error_response(e, ctx.lang),
+    }
 }

@@ -1,0 +1,617 @@
+//! Invoicing storage: every test runs unchanged against SQLite and PostgreSQL.
+
+use chrono::NaiveDate;
+use vidare_domain::ids::*;
+use vidare_domain::model::invoice::{InvoiceKind, InvoiceStatus, VatCategory};
+use vidare_domain::model::organisation::{LegalForm, NewOrganisation};
+use vidare_domain::model::participant::{
+    Covariates, EducationLevel, Gender, NewParticipant, SwedishLevel,
+};
+use vidare_domain::model::placement::{AttendanceMonth, AttendanceStatus, WeeklyMinutes};
+use vidare_domain::model::procurement::AbsenceRule;
+use vidare_domain::model::{Slug, Text};
+use vidare_domain::money::Money;
+use vidare_domain::orgnr::OrganisationNumber;
+use vidare_domain::period::{DateRange, YearMonth};
+use vidare_domain::personnummer::{IdentityKind, PersonalIdentityNumber};
+use vidare_store::audit::AuditFilter;
+use vidare_store::repo::invoices::{InvoiceFilter, InvoicingSettings};
+use vidare_store::repo::placements::NewPlacement;
+use vidare_store::repo::procurement::{NewAgreement, NewPlacementType};
+use vidare_store::repo::tenants::NewTenant;
+use vidare_store::testing::TestDb;
+use vidare_store::{Scoped, Store, StoreError};
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).unwrap()
+}
+
+fn text(s: &str) -> Text {
+    Text::parse(s).unwrap()
+}
+
+fn march() -> YearMonth {
+    YearMonth::new(2024, 3).unwrap()
+}
+
+async fn tenant(store: &Store, slug: &str) -> TenantId {
+    store
+        .insert_tenant(&NewTenant {
+            slug: Slug::parse(slug).unwrap(),
+            name: text(&format!("{slug} kommun")),
+            municipality_code: None,
+            synthetic: true,
+        })
+        .await
+        .unwrap()
+}
+
+fn participant(serial: u16) -> NewParticipant {
+    NewParticipant {
+        personal_number: PersonalIdentityNumber::from_parts(
+            d(1990, 5, 17),
+            serial,
+            IdentityKind::Personnummer,
+        )
+        .unwrap(),
+        first_name: text("Testa"),
+        last_name: text(&format!("Person {serial}")),
+        covariates: Covariates {
+            gender: Gender::Female,
+            born_abroad: false,
+            education: EducationLevel::UpperSecondary,
+            months_on_income_support: 18,
+            health_limitation: false,
+            swedish_level: SwedishLevel::Intermediate,
+            prior_work_experience: true,
+        },
+        synthetic: true,
+    }
+}
+
+fn organisation(payload: [u8; 9], name: &str) -> NewOrganisation {
+    NewOrganisation {
+        org_number: OrganisationNumber::from_payload(payload).unwrap(),
+        name: text(name),
+        legal_form: LegalForm::EconomicAssociation,
+        idea_driven: true,
+        in_idea_driven_register: false,
+        headcount: None,
+        annual_turnover: None,
+        email: None,
+        synthetic: true,
+    }
+}
+
+struct Fixture {
+    tenant: TenantId,
+    org_a: OrganisationId,
+    org_b: OrganisationId,
+    agreement_b: AgreementId,
+    /// At A from 1 January, 2 unexcused days in March (approved).
+    p_full: PlacementId,
+    /// At A from 22 March (approved).
+    p_part: PlacementId,
+    /// At B from 1 February (submitted, not approved).
+    p_b: PlacementId,
+}
+
+async fn agreement(s: &Scoped<'_>, org: OrganisationId, pt: PlacementTypeId) -> AgreementId {
+    s.insert_agreement(&NewAgreement {
+        round_id: None,
+        lot_id: None,
+        organisation_id: org,
+        placement_type_id: pt,
+        capacity: 5,
+        price_per_month: Money::from_kronor(3_000),
+        period: DateRange::new(d(2024, 1, 1), Some(d(2024, 12, 31))).unwrap(),
+        rank: Some(1),
+        absence_rule: AbsenceRule::DeductUnexcused,
+        signed_on: Some(d(2023, 12, 1)),
+    })
+    .await
+    .unwrap()
+}
+
+async fn placement(
+    s: &Scoped<'_>,
+    serial: u16,
+    agreement: AgreementId,
+    start: NaiveDate,
+) -> PlacementId {
+    let p = s.insert_participant(&participant(serial)).await.unwrap();
+    s.insert_placement(&NewPlacement {
+        referral_id: None,
+        participant_id: p,
+        agreement_id: agreement,
+        start,
+        planned_end: d(2024, 12, 31),
+        hours_per_week: WeeklyMinutes::new(20 * 60).unwrap(),
+        goals: None,
+    })
+    .await
+    .unwrap()
+}
+
+async fn attendance(
+    s: &Scoped<'_>,
+    p: PlacementId,
+    month: YearMonth,
+    unexcused: u32,
+    status: AttendanceStatus,
+) {
+    s.upsert_attendance(&AttendanceMonth {
+        placement_id: p,
+        month,
+        attended_minutes: 600,
+        sick_days: 1,
+        leave_days: 0,
+        unexcused_days: unexcused,
+        status,
+    })
+    .await
+    .unwrap();
+}
+
+async fn fixture(store: &Store, slug: &str) -> Fixture {
+    let t = tenant(store, slug).await;
+    let s = store.tenant(t);
+    let org_a = s
+        .insert_organisation(&organisation(
+            [7, 6, 9, 6, 0, 0, 1, 2, 3],
+            "Gröna Händer ek. för.",
+        ))
+        .await
+        .unwrap();
+    let org_b = s
+        .insert_organisation(&organisation([8, 0, 2, 4, 8, 1, 5, 5, 5], "Kafé Kvarnen"))
+        .await
+        .unwrap();
+    let pt = s
+        .insert_placement_type(&NewPlacementType {
+            code: Slug::parse("carpentry").unwrap(),
+            name_sv: text("Snickeri"),
+            name_en: text("Carpentry"),
+        })
+        .await
+        .unwrap();
+    let agreement_a = agreement(&s, org_a, pt).await;
+    let agreement_b = agreement(&s, org_b, pt).await;
+    let p_full = placement(&s, 11, agreement_a, d(2024, 1, 1)).await;
+    let p_part = placement(&s, 12, agreement_a, d(2024, 3, 22)).await;
+    let p_b = placement(&s, 13, agreement_b, d(2024, 2, 1)).await;
+    attendance(&s, p_full, march(), 2, AttendanceStatus::Approved).await;
+    attendance(&s, p_part, march(), 0, AttendanceStatus::Approved).await;
+    attendance(&s, p_b, march(), 0, AttendanceStatus::Submitted).await;
+    Fixture {
+        tenant: t,
+        org_a,
+        org_b,
+        agreement_b,
+        p_full,
+        p_part,
+        p_b,
+    }
+}
+
+fn settings() -> InvoicingSettings {
+    InvoicingSettings {
+        org_number: OrganisationNumber::parse("212000-9994").unwrap(),
+        buyer_reference: text("AME-4711"),
+        street: Some(text("Rådhusgatan 1")),
+        postcode: Some(text("831 82")),
+        city: Some(text("Exempelby")),
+        payment_days: 30,
+    }
+}
+
+fn field(err: StoreError) -> &'static str {
+    match err {
+        StoreError::Rule(v) => v.field,
+        other => panic!("expected a rule violation, got {other:?}"),
+    }
+}
+
+async fn invoices_are_derived_from_approved_attendance(db: TestDb) {
+    let f = fixture(&db.store, "a").await;
+    let s = db.store.tenant(f.tenant);
+    let billable = s.billable_months(march()).await.unwrap();
+    assert_eq!(billable.len(), 2, "only approved attendance is billable");
+
+    let created = s
+        .create_invoices_for_month(march(), d(2024, 4, 5))
+        .await
+        .unwrap();
+    assert_eq!((created.invoices.len(), created.lines), (1, 2));
+    let (inv, lines) = s.get_invoice(created.invoices[0]).await.unwrap();
+    assert_eq!(inv.organisation_id, f.org_a);
+    assert_eq!(
+        (inv.number.as_str(), inv.kind, inv.status),
+        ("F202403", InvoiceKind::Invoice, InvoiceStatus::Draft)
+    );
+    assert_eq!(inv.due_date, d(2024, 5, 5), "30 days by default");
+    // Full month less 2 unexcused days: 3 000 × 29/31 = 2 806,45; from the 22nd: 3 000 × 10/31 = 967,74.
+    assert_eq!(lines[0].placement_id, f.p_full);
+    assert_eq!((lines[0].paid_days, lines[0].month_days), (29, 31));
+    assert_eq!(lines[0].amount, Money::from_ore(280_645));
+    assert_eq!(lines[1].placement_id, f.p_part);
+    assert_eq!(lines[1].amount, Money::from_ore(96_774));
+    assert_eq!(inv.total, lines[0].amount + lines[1].amount);
+    assert_eq!(created.total, inv.total);
+    assert_eq!((inv.vat, lines[0].vat), (Money::ZERO, VatCategory::Exempt));
+
+    // Producing the month again bills nothing twice.
+    let again = s
+        .create_invoices_for_month(march(), d(2024, 4, 6))
+        .await
+        .unwrap();
+    assert!(again.invoices.is_empty() && again.lines == 0);
+    assert!(s.billable_months(march()).await.unwrap().is_empty());
+
+    // Approving B's attendance later gives B its own invoice, numbered for B.
+    attendance(&s, f.p_b, march(), 0, AttendanceStatus::Approved).await;
+    s.set_agreement_vat(f.agreement_b, VatCategory::Standard)
+        .await
+        .unwrap();
+    let b = s
+        .create_invoices_for_month(march(), d(2024, 4, 7))
+        .await
+        .unwrap();
+    let (inv_b, lines_b) = s.get_invoice(b.invoices[0]).await.unwrap();
+    assert_eq!(
+        (inv_b.organisation_id, inv_b.number.as_str()),
+        (f.org_b, "F202403")
+    );
+    assert_eq!(lines_b[0].vat, VatCategory::Standard);
+    assert_eq!(inv_b.vat, Money::from_kronor(750), "25 % of 3 000 kr");
+    let listed = s
+        .list_invoices(&InvoiceFilter {
+            month: Some(march()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 2);
+    assert_eq!(
+        listed.iter().find(|i| i.id == inv_b.id).unwrap().vat,
+        Money::from_kronor(750)
+    );
+    let only_b = s
+        .list_invoices(&InvoiceFilter {
+            organisation: Some(f.org_b),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(only_b.len(), 1);
+
+    // A supplier that is not VAT-registered invoices outside the scope of VAT.
+    s.set_supplier_invoicing(f.org_a, false, Some("5050-1055"))
+        .await
+        .unwrap();
+    let apr = YearMonth::new(2024, 4).unwrap();
+    attendance(&s, f.p_full, apr, 0, AttendanceStatus::Approved).await;
+    let c = s
+        .create_invoices_for_month(apr, d(2024, 5, 5))
+        .await
+        .unwrap();
+    let (_, lines) = s.get_invoice(c.invoices[0]).await.unwrap();
+    assert_eq!(
+        (lines[0].vat, lines[0].amount),
+        (VatCategory::NotSubject, Money::from_kronor(3_000))
+    );
+    assert_eq!(
+        field(
+            s.set_supplier_invoicing(f.org_a, true, Some("12-34"))
+                .await
+                .unwrap_err()
+        ),
+        "bankgiro"
+    );
+    assert_eq!(
+        field(
+            s.set_agreement_vat(f.agreement_b, VatCategory::NotSubject)
+                .await
+                .unwrap_err()
+        ),
+        "vat_category"
+    );
+    assert_eq!(
+        field(
+            s.create_invoices_for_month(apr, d(2024, 3, 31))
+                .await
+                .unwrap_err()
+        ),
+        "issue_date"
+    );
+}
+
+async fn the_approval_flow_is_one_step_at_a_time_and_audited(db: TestDb) {
+    let f = fixture(&db.store, "a").await;
+    let s = db.store.tenant(f.tenant);
+    let id = s
+        .create_invoices_for_month(march(), d(2024, 4, 5))
+        .await
+        .unwrap()
+        .invoices[0];
+    assert_eq!(
+        field(
+            s.set_invoice_status(
+                id,
+                InvoiceStatus::Paid,
+                Some((d(2024, 5, 1), Money::from_kronor(1)))
+            )
+            .await
+            .unwrap_err()
+        ),
+        "status"
+    );
+    assert_eq!(
+        field(
+            s.set_invoice_status(id, InvoiceStatus::Sent, None)
+                .await
+                .unwrap_err()
+        ),
+        "status"
+    );
+    s.set_invoice_status(id, InvoiceStatus::Approved, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        field(
+            s.set_invoice_status(id, InvoiceStatus::Draft, None)
+                .await
+                .unwrap_err()
+        ),
+        "status"
+    );
+    assert_eq!(
+        field(s.delete_draft_invoice(id).await.unwrap_err()),
+        "status"
+    );
+    s.set_invoice_status(id, InvoiceStatus::Sent, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        field(
+            s.set_invoice_status(id, InvoiceStatus::Paid, None)
+                .await
+                .unwrap_err()
+        ),
+        "paid_on"
+    );
+    assert_eq!(
+        field(
+            s.set_invoice_status(
+                id,
+                InvoiceStatus::Paid,
+                Some((d(2024, 4, 1), Money::from_kronor(1)))
+            )
+            .await
+            .unwrap_err()
+        ),
+        "paid_on"
+    );
+    assert_eq!(
+        field(
+            s.set_invoice_status(id, InvoiceStatus::Paid, Some((d(2024, 5, 2), Money::ZERO)))
+                .await
+                .unwrap_err()
+        ),
+        "paid_amount"
+    );
+    let (before, _) = s.get_invoice(id).await.unwrap();
+    let paid = s
+        .set_invoice_status(id, InvoiceStatus::Paid, Some((d(2024, 5, 2), before.total)))
+        .await
+        .unwrap();
+    assert_eq!(
+        (paid.status, paid.paid_on, paid.paid),
+        (InvoiceStatus::Paid, Some(d(2024, 5, 2)), Some(before.total))
+    );
+
+    let log = s
+        .audit_entries(&AuditFilter {
+            entity: Some("invoices".into()),
+            entity_id: Some(id.to_string()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let actions: Vec<_> = log.iter().rev().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        ["create", "update", "update", "update"],
+        "creation and three steps"
+    );
+    assert!(log[0].after_json.as_deref().unwrap().contains("\"paid\""));
+    assert!(s.verify_audit().await.unwrap().problems.is_empty());
+
+    // A draft can be deleted (and its month billed again); nothing is left behind.
+    attendance(&s, f.p_b, march(), 0, AttendanceStatus::Approved).await;
+    let draft = s
+        .create_invoices_for_month(march(), d(2024, 4, 5))
+        .await
+        .unwrap()
+        .invoices[0];
+    s.delete_draft_invoice(draft).await.unwrap();
+    assert!(matches!(
+        s.get_invoice(draft).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert_eq!(s.billable_months(march()).await.unwrap().len(), 1);
+}
+
+async fn a_locked_month_is_corrected_by_a_credit_note(db: TestDb) {
+    let f = fixture(&db.store, "a").await;
+    let s = db.store.tenant(f.tenant);
+    let id = s
+        .create_invoices_for_month(march(), d(2024, 4, 5))
+        .await
+        .unwrap()
+        .invoices[0];
+    let reason = text("Fel frånvaro i mars");
+    assert_eq!(
+        field(
+            s.credit_invoice(id, &reason, d(2024, 4, 20))
+                .await
+                .unwrap_err()
+        ),
+        "corrects"
+    );
+    s.set_invoice_status(id, InvoiceStatus::Approved, None)
+        .await
+        .unwrap();
+    s.set_invoice_status(id, InvoiceStatus::Sent, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        field(
+            s.credit_invoice(id, &reason, d(2024, 4, 1))
+                .await
+                .unwrap_err()
+        ),
+        "issue_date"
+    );
+    let credit = s.credit_invoice(id, &reason, d(2024, 4, 20)).await.unwrap();
+    let (cn, cn_lines) = s.get_invoice(credit).await.unwrap();
+    let (orig, orig_lines) = s.get_invoice(id).await.unwrap();
+    assert_eq!(
+        (cn.kind, cn.corrects, cn.number.as_str()),
+        (InvoiceKind::CreditNote, Some(id), "K202403-1")
+    );
+    assert_eq!((cn.total, cn_lines.len()), (orig.total, orig_lines.len()));
+    assert_eq!(cn.note.as_deref(), Some("Fel frånvaro i mars"));
+    assert_eq!(
+        orig.status,
+        InvoiceStatus::Sent,
+        "the original is never edited"
+    );
+    assert_eq!(
+        field(
+            s.credit_invoice(id, &reason, d(2024, 4, 21))
+                .await
+                .unwrap_err()
+        ),
+        "corrects"
+    );
+    assert_eq!(
+        field(
+            s.credit_invoice(credit, &reason, d(2024, 4, 21))
+                .await
+                .unwrap_err()
+        ),
+        "corrects"
+    );
+
+    // The month is billable again, on a new invoice.
+    let again = s
+        .create_invoices_for_month(march(), d(2024, 4, 21))
+        .await
+        .unwrap();
+    let (new_inv, _) = s.get_invoice(again.invoices[0]).await.unwrap();
+    assert_eq!(
+        (new_inv.number.as_str(), new_inv.total),
+        ("F202403-2", orig.total)
+    );
+
+    // The document for the credit note refers to the invoice; it needs the buyer details.
+    assert_eq!(
+        field(s.invoice_document(credit).await.unwrap_err()),
+        "org_number"
+    );
+    s.save_invoicing_settings(&settings()).await.unwrap();
+    assert_eq!(s.invoicing_settings().await.unwrap(), Some(settings()));
+    let doc = s.invoice_document(credit).await.unwrap();
+    assert_eq!(doc.corrects, Some(("F202403".to_string(), d(2024, 4, 5))));
+    assert_eq!(doc.buyer.name, "a kommun");
+    assert_eq!(doc.buyer_reference, "AME-4711");
+    assert_eq!(doc.seller_vat_number().as_deref(), Some("SE769600123401"));
+    assert_eq!(doc.net_total(), cn.total);
+    let mut bad = settings();
+    bad.payment_days = 121;
+    assert_eq!(
+        field(s.save_invoicing_settings(&bad).await.unwrap_err()),
+        "payment_days"
+    );
+
+    // Income: the invoice (sent) and the credit note (approved) cancel out in March.
+    s.set_invoice_status(credit, InvoiceStatus::Approved, None)
+        .await
+        .unwrap();
+    let income = s.income_by_month(f.org_a).await.unwrap();
+    assert_eq!(income.len(), 1);
+    assert_eq!(
+        (income[0].month, income[0].invoices, income[0].net),
+        (march(), 2, Money::ZERO)
+    );
+    assert_eq!(
+        income[0].outstanding, orig.total,
+        "the credit note is not sent yet"
+    );
+    assert!(s.income_by_month(f.org_b).await.unwrap().is_empty());
+}
+
+async fn invoices_are_tenant_isolated(db: TestDb) {
+    let f = fixture(&db.store, "a").await;
+    let other = fixture(&db.store, "b").await;
+    let s = db.store.tenant(f.tenant);
+    let so = db.store.tenant(other.tenant);
+    let id = s
+        .create_invoices_for_month(march(), d(2024, 4, 5))
+        .await
+        .unwrap()
+        .invoices[0];
+    assert!(matches!(
+        so.get_invoice(id).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(matches!(
+        so.set_invoice_status(id, InvoiceStatus::Approved, None)
+            .await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(matches!(
+        so.credit_invoice(id, &text("x"), d(2024, 5, 1)).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(so
+        .list_invoices(&InvoiceFilter::default())
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(matches!(
+        so.set_supplier_invoicing(f.org_a, true, None).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    // B's own month is still billable: A's invoice did not consume it.
+    assert_eq!(so.billable_months(march()).await.unwrap().len(), 2);
+}
+
+macro_rules! contract {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(vidare_store::testing::TestDb::sqlite().await).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(vidare_store::testing::TestDb::postgres().await).await;
+                }
+            )*
+        }
+    };
+}
+
+contract!(
+    invoices_are_derived_from_approved_attendance,
+    the_approval_flow_is_one_step_at_a_time_and_audited,
+    a_locked_month_is_corrected_by_a_credit_note,
+    invoices_are_tenant_isolated,
+);

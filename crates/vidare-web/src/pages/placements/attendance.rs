@@ -1,0 +1,312 @@
+//! `/narvaro`: the municipality's view of each supplier's monthly attendance — submitted,
+//! missing, late after the deadline, approved — with the approval that locks a month, a
+//! supplier's lines for checking before approval, and the deadline setting.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use chrono::Utc;
+use serde::Deserialize;
+use vidare_domain::deadline::stockholm_today;
+use vidare_domain::ids::{OrganisationId, ParticipantId};
+use vidare_domain::model::placement::{attendance_deadline, working_days_in, AttendanceStatus};
+use vidare_domain::period::YearMonth;
+use vidare_domain::Localized;
+use vidare_store::StoreError;
+
+use super::{hours_sv, FieldErrors};
+use crate::pages::{render, Ctx, Page};
+use crate::routes::{access, RouteDef};
+use crate::AppState;
+
+pub(super) fn routes() -> Vec<RouteDef> {
+    vec![
+        RouteDef::get("/narvaro", access::CASE_WORK, start),
+        RouteDef::get("/narvaro/{month}", access::CASE_WORK, overview),
+        RouteDef::post("/narvaro/{month}", access::CASE_WORK, approve),
+        RouteDef::post("/narvaro-sista-dag", access::CASE_WORK, set_deadline),
+    ]
+}
+
+const PURPOSE_APPROVAL: &str = "attendance_approval";
+
+/// The translation key of an attendance status.
+pub fn status_key(s: AttendanceStatus) -> &'static str {
+    match s {
+        AttendanceStatus::Draft => "placements.att_draft",
+        AttendanceStatus::Submitted => "placements.att_submitted",
+        AttendanceStatus::Approved => "placements.att_approved",
+    }
+}
+
+/// The month a municipality most likely works on: the one whose deadline is nearest
+/// (last month until its deadline has passed a few days, then still last month).
+fn default_month() -> YearMonth {
+    YearMonth::of(stockholm_today(Utc::now())).prev()
+}
+
+async fn start() -> Redirect {
+    Redirect::to(&format!("/narvaro/{}", default_month()))
+}
+
+struct OrgRow {
+    id: i64,
+    name: String,
+    placements: u32,
+    submitted: u32,
+    approved: u32,
+    missing: u32,
+    state: &'static str,
+    late: bool,
+    can_approve: bool,
+}
+
+struct Line {
+    name: String,
+    pseudonym: String,
+    working_days: u32,
+    hours: String,
+    sick: String,
+    leave: String,
+    unexcused: String,
+    status: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "placements/attendance.html")]
+struct Overview {
+    page: Page,
+    month: String,
+    prev: String,
+    next: String,
+    deadline: String,
+    deadline_day: u32,
+    past_deadline: bool,
+    rows: Vec<OrgRow>,
+    detail: Option<(i64, String, Vec<Line>)>,
+    errors: FieldErrors,
+    notice: Option<&'static str>,
+}
+
+#[derive(Deserialize)]
+struct OverviewQuery {
+    leverantor: Option<String>,
+    klart: Option<String>,
+}
+
+fn parse_month(ctx: &Ctx, s: &str) -> Result<YearMonth, Response> {
+    YearMonth::parse(s).map_err(|_| ctx.not_found().into_response())
+}
+
+async fn overview_page(
+    state: &AppState,
+    ctx: &Ctx,
+    month: YearMonth,
+    detail_org: Option<i64>,
+    errors: FieldErrors,
+    notice: Option<&'static str>,
+) -> Response {
+    let s = ctx.who().scoped(state.store());
+    let today = stockholm_today(Utc::now());
+    let result = async {
+        let settings = s.casework_settings().await?;
+        let status = s.attendance_month_status(month).await?;
+        let detail = match detail_org {
+            Some(org) => {
+                let o = s.get_organisation(OrganisationId(org)).await?;
+                let lines = s.attendance_lines(o.id, month).await?;
+                let ids: Vec<ParticipantId> =
+                    lines.iter().map(|l| l.placement.participant_id).collect();
+                s.log_access(&ids, PURPOSE_APPROVAL, Some(&ctx.path))
+                    .await?;
+                Some((org, o.name.to_string(), lines))
+            }
+            None => None,
+        };
+        Ok::<_, StoreError>((settings, status, detail))
+    }
+    .await;
+    let (settings, status, detail) = match result {
+        Ok(r) => r,
+        Err(e) => return ctx.store_error(e).into_response(),
+    };
+    let deadline = attendance_deadline(month, settings.attendance_deadline_day);
+    let past_deadline = today > deadline;
+    let rows = status
+        .iter()
+        .map(|r| {
+            let missing = r.missing();
+            let late = past_deadline && missing > 0;
+            OrgRow {
+                id: r.organisation_id.get(),
+                name: r.organisation_name.clone(),
+                placements: r.placements,
+                submitted: r.submitted,
+                approved: r.approved,
+                missing,
+                state: ctx.t(if r.approved == r.placements {
+                    "placements.att_state_approved"
+                } else if late {
+                    "placements.att_state_late"
+                } else if r.submitted > 0 {
+                    "placements.att_state_to_approve"
+                } else {
+                    "placements.att_state_open"
+                }),
+                late,
+                can_approve: r.submitted > 0,
+            }
+        })
+        .collect();
+    let status_code = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = Overview {
+        page: ctx.page("placements.attendance_title"),
+        month: month.to_string(),
+        prev: month.prev().to_string(),
+        next: month.next().to_string(),
+        deadline: deadline.to_string(),
+        deadline_day: settings.attendance_deadline_day,
+        past_deadline,
+        rows,
+        detail: detail.map(|(id, name, lines)| {
+            (
+                id,
+                name,
+                lines
+                    .into_iter()
+                    .map(|l| Line {
+                        name: format!("{} {}", l.first_name, l.last_name),
+                        pseudonym: l.pseudonym,
+                        working_days: working_days_in(month, &l.placement.period),
+                        hours: l
+                            .attendance
+                            .as_ref()
+                            .map(|a| hours_sv(a.attended_minutes))
+                            .unwrap_or_else(|| "–".into()),
+                        sick: l
+                            .attendance
+                            .as_ref()
+                            .map(|a| a.sick_days.to_string())
+                            .unwrap_or_else(|| "–".into()),
+                        leave: l
+                            .attendance
+                            .as_ref()
+                            .map(|a| a.leave_days.to_string())
+                            .unwrap_or_else(|| "–".into()),
+                        unexcused: l
+                            .attendance
+                            .as_ref()
+                            .map(|a| a.unexcused_days.to_string())
+                            .unwrap_or_else(|| "–".into()),
+                        status: l
+                            .attendance
+                            .as_ref()
+                            .map(|a| ctx.t(status_key(a.status)))
+                            .unwrap_or_else(|| ctx.t("placements.att_missing")),
+                    })
+                    .collect(),
+            )
+        }),
+        errors,
+        notice,
+    };
+    (status_code, render(&page, ctx.lang)).into_response()
+}
+
+async fn overview(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(month): Path<String>,
+    Query(q): Query<OverviewQuery>,
+) -> Response {
+    let month = match parse_month(&ctx, &month) {
+        Ok(m) => m,
+        Err(r) => return r,
+    };
+    let detail = q
+        .leverantor
+        .as_deref()
+        .and_then(|s| s.trim().parse::<i64>().ok());
+    let notice = match q.klart.as_deref() {
+        Some("godkand") => Some("placements.approved_notice"),
+        Some("sista-dag") => Some("placements.deadline_saved"),
+        _ => None,
+    };
+    overview_page(&state, &ctx, month, detail, FieldErrors::default(), notice).await
+}
+
+async fn approve(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(month): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    let month = match parse_month(&ctx, &month) {
+        Ok(m) => m,
+        Err(r) => return r,
+    };
+    let mut errors = FieldErrors::default();
+    let org = f
+        .get("organisation_id")
+        .and_then(|s| s.trim().parse::<i64>().ok());
+    let Some(org) = org else {
+        errors.add("organisation_id", ctx.t("placements.choose_supplier"));
+        return overview_page(&state, &ctx, month, None, errors, None).await;
+    };
+    let s = ctx.who().scoped(state.store());
+    match s
+        .approve_attendance(OrganisationId(org), month, Utc::now())
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/narvaro/{month}?klart=godkand")).into_response(),
+        Err(StoreError::Rule(v)) => {
+            errors.add(v.field, v.message(ctx.lang));
+            overview_page(&state, &ctx, month, None, errors, None).await
+        }
+        Err(StoreError::NotFound { .. }) => {
+            errors.add("organisation_id", ctx.t("placements.choose_supplier"));
+            overview_page(&state, &ctx, month, None, errors, None).await
+        }
+        Err(e) => ctx.store_error(e).into_response(),
+    }
+}
+
+async fn set_deadline(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    let month = f
+        .get("month")
+        .and_then(|m| YearMonth::parse(m).ok())
+        .unwrap_or_else(default_month);
+    let mut errors = FieldErrors::default();
+    let day = f
+        .get("attendance_deadline_day")
+        .and_then(|d| d.trim().parse::<u32>().ok());
+    let s = ctx.who().scoped(state.store());
+    let result = match day {
+        Some(d) => s.set_attendance_deadline_day(d).await,
+        None => Err(StoreError::Rule(vidare_domain::model::RuleViolation::new(
+            "attendance_deadline_day",
+            "Sista rapportdag måste vara mellan 1 och 28.",
+            "The reporting deadline must be a day between 1 and 28.",
+        ))),
+    };
+    match result {
+        Ok(()) => Redirect::to(&format!("/narvaro/{month}?klart=sista-dag")).into_response(),
+        Err(StoreError::Rule(v)) => {
+            errors.add(v.field, v.message(ctx.lang));
+            overview_page(&state, &ctx, month, None, errors, None).await
+        }
+        Err(e) => ctx.store_error(e).into_response(),
+    }
+}

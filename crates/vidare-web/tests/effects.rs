@@ -1,0 +1,342 @@
+//! Effect measurement over HTTP, on both backends: dashboards per role on the demo
+//! municipality (management sees the headline, coordinators also by supplier and type),
+//! figures explained instead of invented when there is too little data, the report as a
+//! page and as a download, parameter sets versioned with impossible values refused by
+//! field, the public page with small cells suppressed, the API, and the cache.
+
+mod support;
+
+use axum::http::{header, StatusCode};
+use serde_json::Value;
+use vidare_domain::model::tenant::{Role, RoleKind};
+use vidare_domain::model::{Email, Text};
+use vidare_store::repo::tenants::NewUser;
+use vidare_store::BackendKind;
+use vidare_web::auth::hash_password;
+
+use support::{email, Browser, TestApp, PASSWORD};
+
+/// The test application signed into the generated demo municipality instead of the
+/// (empty) test tenant: the demo is generated into the same database and given the
+/// test accounts.
+async fn demo_app(kind: BackendKind) -> TestApp {
+    let mut app = TestApp::new(kind).await;
+    let report = vidare_synth::load::generate_into(
+        &app.db.store,
+        &vidare_synth::Model::default(),
+        vidare_synth::Scale::Demo,
+        20_240_422,
+    )
+    .await
+    .expect("the demo loads");
+    let demo = report.tenants[0].1;
+    let s = app.db.store.tenant(demo);
+    let hash = hash_password(PASSWORD);
+    for kind in [
+        RoleKind::TenantAdmin,
+        RoleKind::ProcurementOfficer,
+        RoleKind::Management,
+        RoleKind::Researcher,
+    ] {
+        let id = s
+            .insert_user(&NewUser {
+                email: Email::parse(&email(kind)).unwrap(),
+                display_name: Text::parse(kind.name_sv()).unwrap(),
+                role: Role::from_parts(kind, None).unwrap(),
+            })
+            .await
+            .unwrap();
+        s.set_password_hash(id, &hash, None).await.unwrap();
+    }
+    app.tenant = demo;
+    app
+}
+
+fn json(body: &str) -> Value {
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
+}
+
+async fn dashboards_per_role(kind: BackendKind) {
+    let app = demo_app(kind).await;
+    let (mut m, _) = app.sign_in(RoleKind::Management).await;
+    let r = app.get(&mut m, "/effekter").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("Andel avslut till arbete eller studier"));
+    // A share with its interval, in Swedish format.
+    assert!(r.body.contains(" %"), "{}", r.body);
+    assert!(r.body.contains("Siffrorna beräknades"));
+    assert!(
+        !r.body.contains("Per leverantör"),
+        "management sees the headline only"
+    );
+    let (mut p, _) = app.sign_in(RoleKind::ProcurementOfficer).await;
+    let r = app.get(&mut p, "/effekter").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("Per leverantör") && r.body.contains("Per placeringstyp"));
+    assert!(r.body.contains("Kvarnbackens Arbetskooperativ"));
+    // One round.
+    let rounds = app.db.store.tenant(app.tenant).list_rounds().await.unwrap();
+    let round = rounds
+        .iter()
+        .find(|r| r.title.to_string().contains("2023"))
+        .unwrap();
+    let r = app
+        .get(&mut p, &format!("/effekter?omgang={}", round.id))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("2023–2024"));
+    assert_eq!(
+        app.get(&mut p, "/effekter?omgang=999999").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get(&mut p, "/effekter?omgang=abc").await.status,
+        StatusCode::NOT_FOUND
+    );
+    // The figures were cached for the scopes asked.
+    let s = app.db.store.tenant(app.tenant);
+    assert!(s.cached_effects("all").await.unwrap().is_some());
+    assert!(s
+        .cached_effects(&format!("round:{}", round.id))
+        .await
+        .unwrap()
+        .is_some());
+    // Suppliers and case workers do not see the effects.
+    let empty = TestApp::new(kind).await;
+    for role in [RoleKind::SupplierUser, RoleKind::CaseWorker] {
+        let (mut b, _) = empty.sign_in(role).await;
+        assert_eq!(
+            empty.get(&mut b, "/effekter").await.status,
+            StatusCode::FORBIDDEN
+        );
+    }
+}
+
+async fn too_little_data_is_explained(kind: BackendKind) {
+    let app = TestApp::new(kind).await;
+    let (mut b, _) = app.sign_in(RoleKind::TenantAdmin).await;
+    let r = app.get(&mut b, "/effekter").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        r.body.contains("Inga avslutade placeringar i gruppen ännu"),
+        "{}",
+        r.body
+    );
+    let r = app.get(&mut b, "/effekter/rapport").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("Ingen matchad skattning kunde göras"));
+    let r = app.get(&mut b, "/api/v1/effects").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let v = json(&r.body);
+    assert!(v["work_or_studies_after"]["share"].is_null());
+    assert!(v["work_or_studies_after"]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("avslutade"));
+}
+
+async fn report_page_and_download(kind: BackendKind) {
+    let app = demo_app(kind).await;
+    let (mut b, _) = app.sign_in(RoleKind::Researcher).await;
+    let rounds = app.db.store.tenant(app.tenant).list_rounds().await.unwrap();
+    let round = rounds
+        .iter()
+        .find(|r| r.title.to_string().contains("2023"))
+        .unwrap();
+    let r = app
+        .get(&mut b, &format!("/effekter/rapport?omgang={}", round.id))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    for part in [
+        "<h1>Effektrapport",
+        "<h2>Metod</h2>",
+        "Balanstabell",
+        "Kaplan–Meier",
+        "<svg class=\"chart\"",
+        "Samhällsekonomisk avkastning",
+        "Värdekarta",
+        "Känslighetsanalys",
+    ] {
+        assert!(r.body.contains(part), "the report lacks {part}");
+    }
+    let r = app
+        .get(
+            &mut b,
+            &format!("/effekter/rapport/ladda-ner?omgang={}", round.id),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let disposition = r.headers[header::CONTENT_DISPOSITION].to_str().unwrap();
+    assert!(disposition.starts_with("attachment;") && disposition.contains(".html"));
+    assert!(r.body.starts_with("<!DOCTYPE html>"));
+}
+
+async fn parameter_sets_versioned_and_refused(kind: BackendKind) {
+    let app = TestApp::new(kind).await;
+    let (mut b, csrf) = app.sign_in(RoleKind::Management).await;
+    let form = app.get(&mut b, "/effekter/parametrar/ny").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("name=\"v_discount_rate\""));
+    // Every field as the form holds it, with some changed.
+    let keys: Vec<&str> = vidare_effects::socioeconomic::SPECS
+        .iter()
+        .map(|s| s.key)
+        .collect();
+    let fields = |changes: &[(&str, &str)]| -> Vec<(String, String)> {
+        let mut f = vec![("name".to_string(), "Regionens antaganden".to_string())];
+        for k in &keys {
+            let v = changes
+                .iter()
+                .find(|c| c.0 == *k)
+                .map(|c| c.1.to_string())
+                .unwrap_or_else(|| {
+                    format!(
+                        "{}",
+                        vidare_effects::socioeconomic::ParameterSet::default()
+                            .get(k)
+                            .unwrap()
+                    )
+                    .replace('.', ",")
+                });
+            f.push((format!("v_{k}"), v));
+            f.push((format!("s_{k}"), String::new()));
+        }
+        f
+    };
+    let post = |f: Vec<(String, String)>| {
+        let app = &app;
+        let csrf = csrf.clone();
+        let mut b = Browser {
+            cookies: b.cookies.clone(),
+        };
+        async move {
+            let refs: Vec<(&str, &str)> = f.iter().map(|(a, c)| (a.as_str(), c.as_str())).collect();
+            app.post_form(&mut b, "/effekter/parametrar", &refs, &csrf)
+                .await
+        }
+    };
+    // Impossible: a share of 1,5.
+    let r = post(fields(&[("retention_year1", "1,5")])).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("href=\"#v_retention_year1\""), "{}", r.body);
+    assert!(r.body.contains("måste vara mellan 0 och 1"));
+    // Not a number.
+    let r = post(fields(&[("monthly_wage_kr", "mycket")])).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("href=\"#v_monthly_wage_kr\""));
+    let s = app.db.store.tenant(app.tenant);
+    assert_eq!(s.parameter_sets().await.unwrap().len(), 1, "nothing saved");
+    // Valid: saved as version 1 and then 2, the newest in use.
+    let r = post(fields(&[("discount_rate", "0,04")])).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = post(fields(&[
+        ("discount_rate", "0,05"),
+        ("monthly_wage_kr", "22 000"),
+    ]))
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let location = r.headers[header::LOCATION].to_str().unwrap().to_string();
+    let page = app.get(&mut b, &location).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Regionens antaganden v2"));
+    assert!(page.body.contains("22000"));
+    let current = s.current_parameter_set().await.unwrap();
+    assert_eq!(
+        (current.version, current.parameters.discount_rate),
+        (2, 0.05)
+    );
+    let list = app.get(&mut b, "/effekter/parametrar").await;
+    assert!(list.body.contains("Regionens antaganden v2"));
+    assert!(list.body.contains("Samordningsförbundet Uppsala län"));
+    let api = json(&app.get(&mut b, "/api/v1/effects/parameter-sets").await.body);
+    assert_eq!(api["data"].as_array().unwrap().len(), 3);
+    assert_eq!(api["data"][0]["version"], 2);
+    // Procurement staff read the sets but cannot make new ones.
+    let (mut p, _) = app.sign_in(RoleKind::ProcurementOfficer).await;
+    assert_eq!(
+        app.get(&mut p, "/effekter/parametrar").await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get(&mut p, "/effekter/parametrar/ny").await.status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+async fn public_page_suppresses_small_cells(kind: BackendKind) {
+    let app = demo_app(kind).await;
+    let mut anon = Browser::default();
+    let r = app.get(&mut anon, "/effekter/offentlig").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("Storsjö kommun (demo)"));
+    let r = app.get(&mut anon, "/effekter/offentlig?kommun=demo").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("Upphandlade platser"));
+    assert!(r.body.contains(" %"));
+    // Nothing about a single participant and no supplier table.
+    assert!(!r.body.contains("Kvarnbackens"));
+    // The empty test tenant: every count suppressed or explained, nothing invented.
+    let r = app.get(&mut anon, "/effekter/offentlig?kommun=test").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("färre än 5"));
+    assert_eq!(
+        app.get(&mut anon, "/effekter/offentlig?kommun=finns-inte")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+async fn api_gives_figures_with_intervals(kind: BackendKind) {
+    let app = demo_app(kind).await;
+    let (mut b, _) = app.sign_in(RoleKind::ProcurementOfficer).await;
+    let r = app.get(&mut b, "/api/v1/effects").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let v = json(&r.body);
+    let after = &v["work_or_studies_after"];
+    let (share, lo, hi) = (
+        after["share"].as_f64().unwrap(),
+        after["lower"].as_f64().unwrap(),
+        after["upper"].as_f64().unwrap(),
+    );
+    assert!(
+        lo < share && share < hi && (0.3..0.6).contains(&share),
+        "{after}"
+    );
+    assert!(v["by_supplier"].as_array().unwrap().len() > 5);
+    assert!(v["att"]["lower"].as_f64().unwrap() < v["att"]["upper"].as_f64().unwrap());
+    assert_eq!(
+        app.get(&mut b, "/api/v1/effects?round=987654").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+macro_rules! both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(vidare_store::BackendKind::Sqlite).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(vidare_store::BackendKind::Postgres).await;
+                }
+            )*
+        }
+    };
+}
+
+both!(
+    dashboards_per_role,
+    too_little_data_is_explained,
+    report_page_and_download,
+    parameter_sets_versioned_and_refused,
+    public_page_suppresses_small_cells,
+    api_gives_figures_with_intervals,
+);

@@ -1,0 +1,671 @@
+//! Case work and the suppliers' portal over HTTP, on both backends: registering and
+//! referring a participant, the supplier's answer, monthly attendance with its deadline,
+//! approval and lock, exits and follow-ups — with Swedish field messages for bad input,
+//! suppliers confined to their own organisation, and no identity number in any portal
+//! page.
+
+mod adminkit;
+mod support;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use chrono::{Datelike, NaiveDate, Utc};
+use vidare_domain::deadline::stockholm_today;
+use vidare_domain::ids::{AgreementId, ParticipantId, PlacementId};
+use vidare_domain::model::placement::{working_days_in, WeeklyMinutes};
+use vidare_domain::model::procurement::AbsenceRule;
+use vidare_domain::model::tenant::{Role, RoleKind};
+use vidare_domain::model::{Slug, Text};
+use vidare_domain::money::Money;
+use vidare_domain::period::{DateRange, YearMonth};
+use vidare_domain::personnummer::PersonalIdentityNumber;
+use vidare_store::repo::placements::NewPlacement;
+use vidare_store::repo::procurement::{NewAgreement, NewPlacementType};
+use vidare_store::BackendKind;
+
+use adminkit::session;
+use support::{email, Browser, Reply, TestApp};
+
+/// A valid personnummer for the registration form (Luhn-checked), and its forms.
+const PNR: &str = "19811228-9874";
+const PNR_DIGITS: &str = "198112289874";
+const PNR_SHORT: &str = "811228-9874";
+
+fn today() -> NaiveDate {
+    stockholm_today(Utc::now())
+}
+
+/// Every way the number could be written in a page.
+fn leaks_pnr(html: &str, pnr: &PersonalIdentityNumber) -> bool {
+    let c = pnr.canonical();
+    let forms = [
+        c.clone(),
+        format!("{}-{}", &c[..8], &c[8..]),
+        c[2..].to_string(),
+        format!("{}-{}", &c[2..8], &c[8..]),
+        format!("{}+{}", &c[2..8], &c[8..]),
+    ];
+    forms.iter().any(|f| html.contains(f.as_str()))
+}
+
+/// An agreement of `capacity` places for the test supplier, in force around today.
+async fn agreement(app: &TestApp, capacity: u32) -> (i64, AgreementId) {
+    let s = app.db.store.tenant(app.tenant);
+    let pt = s
+        .insert_placement_type(&NewPlacementType {
+            code: Slug::parse("cafe").unwrap(),
+            name_sv: Text::parse("Kafé").unwrap(),
+            name_en: Text::parse("Café").unwrap(),
+        })
+        .await
+        .unwrap();
+    let a = s
+        .insert_agreement(&NewAgreement {
+            round_id: None,
+            lot_id: None,
+            organisation_id: app.org,
+            placement_type_id: pt,
+            capacity,
+            price_per_month: Money::from_kronor(5_500),
+            period: DateRange::new(
+                NaiveDate::from_ymd_opt(today().year() - 1, 1, 1).unwrap(),
+                Some(NaiveDate::from_ymd_opt(today().year() + 2, 12, 31).unwrap()),
+            )
+            .unwrap(),
+            rank: Some(1),
+            absence_rule: AbsenceRule::DeductUnexcused,
+            signed_on: None,
+        })
+        .await
+        .unwrap();
+    (pt.get(), a)
+}
+
+fn location(r: &Reply) -> String {
+    r.headers
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn registration(pnr: &str, first: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("personal_number", pnr.to_string()),
+        ("first_name", first.to_string()),
+        ("last_name", "Lindqvist".to_string()),
+        ("gender", "female".to_string()),
+        ("education", "upper_secondary".to_string()),
+        ("swedish_level", "fluent".to_string()),
+        ("months_on_income_support", "14".to_string()),
+        ("born_abroad", "nej".to_string()),
+        ("health_limitation", "ja".to_string()),
+        ("prior_work_experience", "ja".to_string()),
+    ]
+}
+
+async fn post<K: AsRef<str>>(
+    app: &TestApp,
+    b: &mut Browser,
+    csrf: &str,
+    path: &str,
+    fields: &[(K, String)],
+) -> Reply {
+    let fields: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_ref(), v.as_str()))
+        .collect();
+    app.post_form(b, path, &fields, csrf).await
+}
+
+async fn case_work_and_portal(kind: BackendKind) {
+    let app = TestApp::new(kind).await;
+    let store = &app.db.store;
+    let (pt, agreement_id) = agreement(&app, 1).await;
+    let (mut cw, cw_csrf) = app.sign_in(RoleKind::CaseWorker).await;
+
+    // --- registration: bad input is refused with Swedish messages naming the field.
+    let mut bad = registration("811228-9875", "Maja");
+    bad.retain(|(k, _)| *k != "gender");
+    let r = post(&app, &mut cw, &cw_csrf, "/deltagare/ny", &bad).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body.contains("Kontrollsiffran stämmer inte."),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("id=\"personal_number-error\""));
+    assert!(r.body.contains("id=\"gender-error\""));
+    assert!(r.body.contains("Välj ett av alternativen."));
+    assert_eq!(
+        store.tenant(app.tenant).count_participants().await.unwrap(),
+        0
+    );
+
+    let r = post(
+        &app,
+        &mut cw,
+        &cw_csrf,
+        "/deltagare/ny",
+        &registration(PNR_SHORT, "Maja"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let maja: i64 = location(&r)
+        .trim_start_matches("/deltagare/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    // Twice is a conflict on the personnummer.
+    let r = post(
+        &app,
+        &mut cw,
+        &cw_csrf,
+        "/deltagare/ny",
+        &registration(PNR, "Maja"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r
+        .body
+        .contains("Det finns redan en deltagare med det personnumret."));
+    let page = app.get(&mut cw, &format!("/deltagare/{maja}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(PNR) && page.body.contains("Maja Lindqvist"));
+    // Search by name and by number.
+    let found = app.get(&mut cw, "/deltagare?q=maja").await;
+    assert!(found.body.contains("Maja Lindqvist"));
+    let found = app.get(&mut cw, "/deltagare?q=811228").await;
+    assert!(found.body.contains("Maja Lindqvist"));
+
+    // --- referral: free places shown, reason required, capacity enforced.
+    let r = app
+        .get(&mut cw, &format!("/deltagare/{maja}/anvisa?typ={pt}"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("Egen ek. för."));
+    assert!(r.body.contains("Lediga platser"));
+    let refer_path = format!("/deltagare/{maja}/anvisa");
+    let r = post(
+        &app,
+        &mut cw,
+        &cw_csrf,
+        &refer_path,
+        &[
+            ("typ", pt.to_string()),
+            ("agreement_id", agreement_id.get().to_string()),
+            ("reason", " ".into()),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("id=\"reason-error\"") && r.body.contains("Fältet måste fyllas i."));
+    let r = post(
+        &app,
+        &mut cw,
+        &cw_csrf,
+        &refer_path,
+        &[
+            ("typ", pt.to_string()),
+            ("agreement_id", agreement_id.get().to_string()),
+            (
+                "reason",
+                "Vill arbeta med service; kaféet är rankat först.".into(),
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = post(
+        &app,
+        &mut cw,
+        &cw_csrf,
+        "/deltagare/ny",
+        &registration("19900101-0017", "Olle"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let olle = location(&r)
+        .trim_start_matches("/deltagare/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    let r = post(
+        &app,
+        &mut cw,
+        &cw_csrf,
+        &format!("/deltagare/{olle}/anvisa"),
+        &[
+            ("typ", pt.to_string()),
+            ("agreement_id", agreement_id.get().to_string()),
+            ("reason", "Skäl".into()),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("inga lediga platser"), "{}", r.body);
+    assert!(store
+        .tenant(app.tenant)
+        .referrals_of_participant(ParticipantId(olle.parse().unwrap()))
+        .await
+        .unwrap()
+        .is_empty());
+
+    // --- the supplier answers.
+    let (mut sup, sup_csrf) = app.sign_in(RoleKind::SupplierUser).await;
+    let list = app.get(&mut sup, "/portal/anvisningar").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.body.contains("Maja Lindqvist") && list.body.contains("D-"));
+    let referral = store
+        .tenant(app.tenant)
+        .referrals_of_participant(ParticipantId(maja))
+        .await
+        .unwrap()[0]
+        .id;
+    let answer_path = format!("/portal/anvisningar/{}", referral.get());
+    let start = today().to_string();
+    let end = (today() + chrono::Days::new(180)).to_string();
+    let r = post(
+        &app,
+        &mut sup,
+        &sup_csrf,
+        &answer_path,
+        &[
+            ("svar", "acceptera".into()),
+            ("start", start.clone()),
+            ("planned_end", end.clone()),
+            ("hours_per_week", "61".into()),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r
+        .body
+        .contains("Timmar per vecka måste vara mellan 1 och 60."));
+    let r = post(
+        &app,
+        &mut sup,
+        &sup_csrf,
+        &answer_path,
+        &[
+            ("svar", "acceptera".into()),
+            ("start", start.clone()),
+            ("planned_end", "2001-01-01".into()),
+            ("hours_per_week", "20".into()),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Planerat slut kan inte vara före starten"));
+    let r = post(
+        &app,
+        &mut sup,
+        &sup_csrf,
+        &answer_path,
+        &[
+            ("svar", "acceptera".into()),
+            ("start", start.clone()),
+            ("planned_end", end.clone()),
+            ("hours_per_week", "20,5".into()),
+            ("goals", "Baristautbildning".into()),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let placements = store
+        .tenant(app.tenant)
+        .placements_of_participant(ParticipantId(maja))
+        .await
+        .unwrap();
+    assert_eq!(placements.len(), 1);
+    assert_eq!(placements[0].hours_per_week.minutes(), 20 * 60 + 30);
+
+    // --- another supplier guessing ids gets 404 and sees nothing.
+    adminkit::add_user(
+        store,
+        app.tenant,
+        "annan@test.example",
+        Role::SupplierUser {
+            organisation_id: app.other_org,
+        },
+    )
+    .await;
+    let (mut other, other_csrf) = session(store, app.tenant, "annan@test.example").await;
+    assert_eq!(
+        app.get(&mut other, &answer_path).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let r = post(
+        &app,
+        &mut other,
+        &other_csrf,
+        &answer_path,
+        &[("svar", "avboj".into()), ("decline_note", "x".into())],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let this_month = YearMonth::of(today());
+    let other_month = app
+        .get(&mut other, &format!("/portal/narvaro/{this_month}"))
+        .await;
+    assert_eq!(other_month.status, StatusCode::OK);
+    assert!(!other_month.body.contains("Maja"));
+    let pid = placements[0].id.get();
+    let r = post(
+        &app,
+        &mut other,
+        &other_csrf,
+        &format!("/portal/narvaro/{this_month}"),
+        &[(format!("h_{pid}"), "10".into())],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(app
+        .get(&mut other, "/portal/anvisningar")
+        .await
+        .body
+        .contains("Inga anvisningar."));
+
+    // --- attendance for a whole month: a placement from the first of the month.
+    let full = store
+        .tenant(app.tenant)
+        .insert_placement(&NewPlacement {
+            referral_id: None,
+            participant_id: ParticipantId(olle.parse().unwrap()),
+            agreement_id,
+            start: this_month.first_day(),
+            planned_end: this_month.last_day(),
+            hours_per_week: WeeklyMinutes::new(30 * 60).unwrap(),
+            goals: None,
+        })
+        .await
+        .unwrap();
+    let days = working_days_in(
+        this_month,
+        &DateRange::new(this_month.first_day(), None).unwrap(),
+    );
+    let maja_days = working_days_in(this_month, &placements[0].period);
+    let path = format!("/portal/narvaro/{this_month}");
+    let form = app.get(&mut sup, &path).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains(&format!("name=\"h_{}\"", full.get())));
+    let too_much = (days * 10 + 1).to_string();
+    let r = post(
+        &app,
+        &mut sup,
+        &sup_csrf,
+        &path,
+        &[
+            (format!("h_{}", full.get()), too_much),
+            (format!("s_{}", full.get()), "1".into()),
+            (format!("h_{pid}"), "0".into()),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body
+            .contains(&format!("så högst {} timmar kan rapporteras", days * 10)),
+        "{}",
+        r.body
+    );
+    assert!(store
+        .tenant(app.tenant)
+        .attendance_of_placement(full)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store
+        .tenant(app.tenant)
+        .attendance_of_placement(PlacementId(pid))
+        .await
+        .unwrap()
+        .is_empty());
+    let r = post(
+        &app,
+        &mut sup,
+        &sup_csrf,
+        &path,
+        &[
+            (format!("h_{}", full.get()), "x".into()),
+            (format!("h_{pid}"), "0".into()),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Ange timmar som ett tal"));
+    let hours = (days.min(10) * 6).to_string();
+    let r = post(
+        &app,
+        &mut sup,
+        &sup_csrf,
+        &path,
+        &[
+            (format!("h_{}", full.get()), format!("{hours},5")),
+            (format!("s_{}", full.get()), "1".into()),
+            (format!("u_{}", full.get()), "0".into()),
+            (format!("h_{pid}"), (maja_days.min(1) * 4).to_string()),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let saved = store
+        .tenant(app.tenant)
+        .attendance_of_placement(full)
+        .await
+        .unwrap();
+    assert_eq!(saved[0].attended_minutes, (days.min(10) * 6) * 60 + 30);
+
+    // --- the case worker approves the month; it is then locked.
+    let overview = app.get(&mut cw, &format!("/narvaro/{this_month}")).await;
+    assert_eq!(overview.status, StatusCode::OK);
+    assert!(overview.body.contains("Att godkänna"), "{}", overview.body);
+    let detail = app
+        .get(
+            &mut cw,
+            &format!("/narvaro/{this_month}?leverantor={}", app.org.get()),
+        )
+        .await;
+    assert!(detail.body.contains("Olle Lindqvist"));
+    let none: &[(&str, String)] = &[];
+    let r = post(
+        &app,
+        &mut cw,
+        &cw_csrf,
+        &format!("/narvaro/{this_month}"),
+        none,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = post(
+        &app,
+        &mut cw,
+        &cw_csrf,
+        &format!("/narvaro/{this_month}"),
+        &[("organisation_id", app.org.get().to_string())],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let locked = app.get(&mut sup, &path).await;
+    assert!(locked.body.contains("Månaden är godkänd och låst."));
+    assert!(!locked.body.contains(&format!("name=\"h_{}\"", full.get())));
+    let r = post(
+        &app,
+        &mut sup,
+        &sup_csrf,
+        &path,
+        &[(format!("h_{}", full.get()), "1".into())],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("Det finns inget att skicka in"),
+        "{}",
+        r.body
+    );
+    // The store itself refuses, whatever the form: the API says so too.
+    let r = app
+        .send(
+            &mut sup.clone(),
+            Request::post(format!("/api/v1/portal/attendance/{this_month}"))
+                .header(header::CONTENT_TYPE, "application/json")
+                .header("x-csrf-token", &sup_csrf)
+                .body(Body::from(format!(
+                    r#"{{"lines":[{{"placement_id":{},"attended_minutes":60}}]}}"#,
+                    full.get()
+                )))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body.contains("\"field\":\"month\"") && r.body.contains("låst"),
+        "{}",
+        r.body
+    );
+
+    // --- no personnummer anywhere in the supplier's pages.
+    let maja_pnr = PersonalIdentityNumber::parse_canonical(PNR_DIGITS).unwrap();
+    let olle_pnr = PersonalIdentityNumber::parse_canonical("199001010017").unwrap();
+    for p in [
+        "/portal".to_string(),
+        "/portal/anvisningar".to_string(),
+        answer_path.clone(),
+        path.clone(),
+        format!("/portal/narvaro/{}", this_month.prev()),
+        "/api/v1/portal/referrals".to_string(),
+        format!("/api/v1/portal/attendance/{this_month}"),
+    ] {
+        let r = app.get(&mut sup, &p).await;
+        assert!(r.status.is_success(), "{p}: {}", r.status);
+        assert!(
+            !leaks_pnr(&r.body, &maja_pnr) && !leaks_pnr(&r.body, &olle_pnr),
+            "{p} shows a personnummer"
+        );
+    }
+
+    // --- exit and follow-up: bad dates refused with Swedish messages.
+    let placement_path = format!("/placeringar/{pid}");
+    let show = app.get(&mut cw, &placement_path).await;
+    assert_eq!(show.status, StatusCode::OK, "{}", show.body);
+    assert!(show.body.contains("Baristautbildning"));
+    let before = (today() - chrono::Days::new(3)).to_string();
+    let r = post(
+        &app,
+        &mut cw,
+        &cw_csrf,
+        &format!("{placement_path}/avslut"),
+        &[("exit_date", before), ("outcome", "moved".into())],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body
+            .contains("Avslutsdatumet kan inte vara före placeringens start"),
+        "{}",
+        r.body
+    );
+    let r = post(
+        &app,
+        &mut cw,
+        &cw_csrf,
+        &format!("{placement_path}/avslut"),
+        &[
+            ("exit_date", today().to_string()),
+            ("outcome", "work_unsubsidised".into()),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("id=\"evidence-error\""));
+    let r = post(
+        &app,
+        &mut cw,
+        &cw_csrf,
+        &format!("{placement_path}/avslut"),
+        &[
+            ("exit_date", today().to_string()),
+            ("outcome", "work_unsubsidised".into()),
+            ("evidence", "Anställningsavtal 6 mån".into()),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = post(
+        &app,
+        &mut cw,
+        &cw_csrf,
+        &format!("{placement_path}/uppfoljning"),
+        &[
+            ("point", "3".into()),
+            ("recorded_on", (today() - chrono::Days::new(1)).to_string()),
+            ("fu_status", "employed".into()),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body
+            .contains("Uppföljningen kan inte göras före avslutet"),
+        "{}",
+        r.body
+    );
+    let due = app.get(&mut cw, "/uppfoljningar").await;
+    assert_eq!(due.status, StatusCode::OK);
+
+    // --- right of access: a logged JSON download.
+    let r = app.get(&mut cw, &format!("/deltagare/{maja}/export")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(location(&r).is_empty());
+    assert!(r
+        .headers
+        .get(header::CONTENT_DISPOSITION)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .starts_with("attachment"));
+    let json: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(
+        json["data"]["placements"][0]["exit"]["outcome"],
+        "work_unsubsidised"
+    );
+    let log = store
+        .tenant(app.tenant)
+        .access_entries(Some(ParticipantId(maja)), None, 100, 0)
+        .await
+        .unwrap();
+    assert!(log.iter().any(|e| e.purpose == "right_of_access_export"));
+    assert!(log
+        .iter()
+        .any(|e| e.purpose == "supplier_attendance" && e.actor == email(RoleKind::SupplierUser)));
+
+    // --- the API names fields in English when asked.
+    let r = app
+        .send(
+            &mut cw.clone(),
+            Request::post(format!("/api/v1/placements/{}/exit", full.get()))
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::ACCEPT_LANGUAGE, "en")
+                .header("x-csrf-token", &cw_csrf)
+                .body(Body::from(
+                    r#"{"exit_date":"2001-01-01","outcome":"nonsense"}"#,
+                ))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("\"field\":\"outcome\""), "{}", r.body);
+}
+
+#[tokio::test]
+async fn case_work_and_portal_sqlite() {
+    case_work_and_portal(BackendKind::Sqlite).await;
+}
+
+#[tokio::test]
+async fn case_work_and_portal_postgres() {
+    case_work_and_portal(BackendKind::Postgres).await;
+}

@@ -1,0 +1,998 @@
+//! The procurement workflow through the real router, on both backends: a round planned,
+//! published, tendered for by two suppliers, evaluated, awarded and signed, with the
+//! clock moved past the tender deadline and the standstill; bad input answered with 4xx
+//! and Swedish messages naming the field; tenders sealed (and refused reads logged) by
+//! page and API alike; invitation letters e-mailed to a real SMTP server on loopback.
+
+#[path = "adminkit/mod.rs"]
+mod adminkit;
+mod support;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use axum::body::Body;
+use axum::extract::connect_info::MockConnectInfo;
+use axum::http::{header, Request, StatusCode};
+use chrono::{DateTime, Utc};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use vidare_domain::model::procurement::BidDocumentKind;
+use vidare_domain::model::tenant::{Role, RoleKind};
+use vidare_domain::model::{Slug, Text};
+use vidare_store::audit::AuditFilter;
+use vidare_store::repo::procurement::NewPlacementType;
+use vidare_store::BackendKind;
+use vidare_web::pages::procurement::mail::Mailer;
+use vidare_web::{router, AppState, Clock, Settings};
+
+use adminkit::{multipart, post_multipart, session};
+use support::{email, Browser, Reply, TestApp};
+
+fn at(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+/// The test app with a clock the test moves (and, optionally, a mailer).
+async fn app_with(kind: BackendKind, clock: &Clock, mailer: Option<Mailer>) -> TestApp {
+    let mut app = TestApp::new(kind).await;
+    let store = app.db.store.clone();
+    let version = store.require_current_schema().await.unwrap();
+    let mut state =
+        AppState::with_settings(store, version, Settings::default()).with_clock(clock.clone());
+    if let Some(m) = mailer {
+        state = state.with_mailer(m);
+    }
+    app.app = router(state).layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
+    app
+}
+
+fn location(r: &Reply) -> String {
+    r.headers
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn see_other(r: &Reply, what: &str) {
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{what}: {}", r.body);
+}
+
+fn refused(r: &Reply, what: &str, message: &str) {
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{what}: {}",
+        r.body
+    );
+    assert!(
+        r.body.contains(message),
+        "{what}: expected {message:?} in\n{}",
+        r.body
+    );
+}
+
+async fn api(
+    app: &TestApp,
+    b: &mut Browser,
+    csrf: &str,
+    method: &str,
+    path: &str,
+    body: serde_json::Value,
+    lang: &str,
+) -> Reply {
+    app.send(
+        b,
+        Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("x-csrf-token", csrf)
+            .header(header::ACCEPT_LANGUAGE, lang)
+            .body(Body::from(body.to_string()))
+            .unwrap(),
+    )
+    .await
+}
+
+async fn sealed_refusals(app: &TestApp) -> usize {
+    app.db
+        .store
+        .tenant(app.tenant)
+        .audit_entries(&AuditFilter {
+            limit: 10_000,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| e.action == "sealed_read_refused")
+        .count()
+}
+
+/// Plans and publishes a round through the pages; returns its id and its lot's id.
+async fn plan(app: &TestApp, officer: &mut Browser, csrf: &str, title: &str) -> (i64, i64) {
+    let s = app.db.store.tenant(app.tenant);
+    let ty = s
+        .insert_placement_type(&NewPlacementType {
+            code: Slug::parse("snickeri").unwrap(),
+            name_sv: Text::parse("Snickeri").unwrap(),
+            name_en: Text::parse("Carpentry").unwrap(),
+        })
+        .await
+        .unwrap();
+    let good = [
+        ("title", title),
+        ("legal_basis", "reserved_integration"),
+        ("contract_kind", "social_services"),
+        ("cpv_codes", "85312320-8"),
+        ("estimated_value", "3 000 000"),
+        ("contract_start", "2031-05-01"),
+        ("initial_months", "24"),
+        ("option_months", "12"),
+        ("tender_deadline", "2031-03-03T12:00"),
+    ];
+    let r = app.post_form(officer, "/upphandlingar", &good, csrf).await;
+    see_other(&r, "plan");
+    let id: i64 = location(&r)
+        .trim_start_matches("/upphandlingar/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let r = app
+        .post_form(
+            officer,
+            &format!("/upphandlingar/{id}/delomraden"),
+            &[
+                ("placement_type", &ty.get().to_string()),
+                ("places", "6"),
+                ("max_price_per_month", "20 000"),
+            ],
+            csrf,
+        )
+        .await;
+    see_other(&r, "lot");
+    let r = app
+        .post_form(
+            officer,
+            &format!("/upphandlingar/{id}/kriterier"),
+            &[
+                ("price_weight", "60"),
+                ("quality1_name", "Handledning"),
+                ("quality1_weight", "40"),
+            ],
+            csrf,
+        )
+        .await;
+    see_other(&r, "criteria");
+    let r = app
+        .post_form(
+            officer,
+            &format!("/upphandlingar/{id}/publicera"),
+            &[],
+            csrf,
+        )
+        .await;
+    see_other(&r, "publish");
+    let lot = s
+        .lots_of_round(vidare_domain::ids::RoundId(id))
+        .await
+        .unwrap()[0]
+        .id
+        .get();
+    (id, lot)
+}
+
+/// A supplier's whole tender through the portal: save, two documents, submit.
+async fn tender(
+    app: &TestApp,
+    b: &mut Browser,
+    csrf: &str,
+    round: i64,
+    lot: i64,
+    price: &str,
+    capacity: &str,
+) {
+    let r = app
+        .post_form(
+            b,
+            &format!("/portal/anbud/{round}"),
+            &[
+                (
+                    "purpose_statement",
+                    "Arbetsintegration är vårt huvudsakliga syfte.",
+                ),
+                ("headcount_total", "10"),
+                ("headcount_target_groups", "4"),
+                (&format!("price-{lot}"), price),
+                (&format!("capacity-{lot}"), capacity),
+                (&format!("answer-{lot}"), "Handledare på plats varje dag."),
+            ],
+            csrf,
+        )
+        .await;
+    see_other(&r, "save tender");
+    for kind in BidDocumentKind::ALL {
+        let (ct, body) = multipart(&[
+            ("_csrf", None, csrf.as_bytes()),
+            ("kind", None, kind.as_str().as_bytes()),
+            (
+                "file",
+                Some(("underlag.pdf", "application/pdf")),
+                b"%PDF-1.4 underlag",
+            ),
+        ]);
+        let r = post_multipart(
+            app,
+            b,
+            &format!("/portal/anbud/{round}/dokument"),
+            &ct,
+            body,
+        )
+        .await;
+        see_other(&r, "document");
+    }
+    let r = app
+        .post_form(b, &format!("/portal/anbud/{round}/lamna"), &[], csrf)
+        .await;
+    see_other(&r, "submit");
+}
+
+async fn a_whole_round_through_the_pages(kind: BackendKind) {
+    let clock = Clock::fixed(at("2031-01-10T09:00:00Z"));
+    let app = app_with(kind, &clock, None).await;
+    let store = &app.db.store;
+    let (mut officer, ocsrf) =
+        session(store, app.tenant, &email(RoleKind::ProcurementOfficer)).await;
+
+    // Bad input: every field's problem, in Swedish, 422, nothing created.
+    let r = app
+        .post_form(
+            &mut officer,
+            "/upphandlingar",
+            &[
+                ("title", ""),
+                ("legal_basis", "reserved_integration"),
+                ("contract_kind", "social_services"),
+                ("cpv_codes", "1234"),
+                ("estimated_value", "tre miljoner"),
+                ("contract_start", "2031-05-01"),
+                ("initial_months", "36"),
+                ("option_months", "24"),
+                ("tender_deadline", "2030-01-01T12:00"),
+            ],
+            &ocsrf,
+        )
+        .await;
+    refused(&r, "bad round", "En CPV-kod består av åtta siffror");
+    for m in [
+        "högst fyra år",
+        "Anbudstiden måste sluta i framtiden",
+        "id=\"title-error\"",
+        "id=\"estimated_value-error\"",
+    ] {
+        assert!(r.body.contains(m), "{m} in {}", r.body);
+    }
+    assert!(store
+        .tenant(app.tenant)
+        .list_rounds()
+        .await
+        .unwrap()
+        .is_empty());
+
+    let (round, lot) = plan(&app, &mut officer, &ocsrf, "Sysselsättningsplatser 2031").await;
+    // Published: the lots and criteria are fixed.
+    let r = app
+        .post_form(
+            &mut officer,
+            &format!("/upphandlingar/{round}/kriterier"),
+            &[("price_weight", "100")],
+            &ocsrf,
+        )
+        .await;
+    refused(
+        &r,
+        "criteria after publishing",
+        "kan bara ändras under planeringen",
+    );
+
+    // The public notice.
+    let mut public = Browser::default();
+    let r = app.get(&mut public, &format!("/annonser/{round}")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body.contains("Sysselsättningsplatser 2031") && r.body.contains("20\u{a0}000,00\u{a0}kr"),
+        "{}",
+        r.body
+    );
+    let r = app.get(&mut public, "/api/v1/notices").await;
+    assert!(r.body.contains("Sysselsättningsplatser 2031"), "{}", r.body);
+
+    // Two suppliers.
+    let s = store.tenant(app.tenant);
+    adminkit::add_user(
+        store,
+        app.tenant,
+        "annan@test.example",
+        Role::from_parts(RoleKind::SupplierUser, Some(app.other_org)).unwrap(),
+    )
+    .await;
+    let (mut a, acsrf) = session(store, app.tenant, &email(RoleKind::SupplierUser)).await;
+    let (mut b, bcsrf) = session(store, app.tenant, "annan@test.example").await;
+
+    // Bad tenders: 422 with the reason, nothing saved.
+    let bad = |price: &'static str, cap: &'static str, target: &'static str| {
+        vec![
+            (
+                "purpose_statement".to_string(),
+                "Arbetsintegration".to_string(),
+            ),
+            ("headcount_total".to_string(), "10".to_string()),
+            ("headcount_target_groups".to_string(), target.to_string()),
+            (format!("price-{lot}"), price.to_string()),
+            (format!("capacity-{lot}"), cap.to_string()),
+        ]
+    };
+    for (fields, message) in [
+        (
+            bad("20 001", "2", "4"),
+            "Priset överstiger delområdets takpris 20\u{a0}000,00\u{a0}kr",
+        ),
+        (
+            bad("15 000", "0", "4"),
+            "Kapaciteten måste vara minst en plats",
+        ),
+        (bad("15 000", "2", "12"), "mellan 0 och 100 %"),
+    ] {
+        let f: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let r = app
+            .post_form(&mut a, &format!("/portal/anbud/{round}"), &f, &acsrf)
+            .await;
+        refused(&r, "bad tender", message);
+    }
+    assert!(s
+        .own_tender(vidare_domain::ids::RoundId(round), app.org)
+        .await
+        .unwrap()
+        .is_none());
+    // The API says the same, with the field, in English when asked.
+    let r = api(
+        &app,
+        &mut a,
+        &acsrf,
+        "POST",
+        &format!("/api/v1/tenders/{round}"),
+        serde_json::json!({"purpose_statement": "Integration", "headcount_total": 10, "headcount_target_groups": 4,
+            "offers": [{"lot_id": lot, "price_per_month_ore": 2_000_001, "capacity": 2}]}),
+        "en",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let problem: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(problem["errors"][0]["field"], "price_per_month");
+    assert!(problem["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("exceeds the lot's maximum"));
+    // A missing document refuses the submission.
+    let f: Vec<(String, String)> = bad("15 000", "3", "4");
+    let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    see_other(
+        &app.post_form(&mut a, &format!("/portal/anbud/{round}"), &f, &acsrf)
+            .await,
+        "draft",
+    );
+    let r = app
+        .post_form(&mut a, &format!("/portal/anbud/{round}/lamna"), &[], &acsrf)
+        .await;
+    refused(&r, "submit without documents", "Dokument saknas");
+
+    tender(&app, &mut a, &acsrf, round, lot, "15 000", "3").await;
+    tender(&app, &mut b, &bcsrf, round, lot, "12 000", "2").await;
+
+    // A question, answered for everyone without who asked.
+    let r = app
+        .post_form(
+            &mut b,
+            &format!("/portal/anbud/{round}/fragor"),
+            &[("question", "Räknas praktikanter?")],
+            &bcsrf,
+        )
+        .await;
+    see_other(&r, "ask");
+    let q = s
+        .questions_of_round(vidare_domain::ids::RoundId(round))
+        .await
+        .unwrap()[0]
+        .id;
+    let r = app
+        .post_form(
+            &mut officer,
+            &format!("/upphandlingar/{round}/fragor/{q}"),
+            &[("answer", "Ja, de räknas.")],
+            &ocsrf,
+        )
+        .await;
+    see_other(&r, "answer");
+    let r = app.get(&mut public, &format!("/annonser/{round}")).await;
+    assert!(r.body.contains("Räknas praktikanter?") && r.body.contains("Ja, de räknas."));
+    assert!(
+        !r.body.contains("Annan ek. för."),
+        "the notice reveals who asked"
+    );
+
+    // Sealed: the page, the report, a document and the API refuse, and each is logged.
+    let before = sealed_refusals(&app).await;
+    let r = app
+        .get(&mut officer, &format!("/upphandlingar/{round}/utvardering"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body.contains("förseglade")
+            && !r.body.contains("15\u{a0}000,00")
+            && !r.body.contains("Egen ek. för."),
+        "{}",
+        r.body
+    );
+    let r = app
+        .get(
+            &mut officer,
+            &format!("/upphandlingar/{round}/utvardering/rapport"),
+        )
+        .await;
+    assert!(r.body.contains("förseglade") && !r.body.contains("12\u{a0}000,00"));
+    let doc = s
+        .own_tender(vidare_domain::ids::RoundId(round), app.org)
+        .await
+        .unwrap()
+        .unwrap()
+        .documents[0]
+        .1
+        .id;
+    let r = app
+        .get(
+            &mut officer,
+            &format!("/upphandlingar/{round}/anbudsdokument/{doc}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::LOCKED);
+    let r = app
+        .get(&mut officer, &format!("/api/v1/rounds/{round}/tenders"))
+        .await;
+    assert_eq!(r.status, StatusCode::LOCKED, "{}", r.body);
+    assert!(!r.body.contains("1500000"));
+    assert_eq!(sealed_refusals(&app).await, before + 4);
+
+    // The deadline passes (2031-03-03 12:00 Stockholm = 11:00 UTC).
+    clock.set(at("2031-03-03T11:00:00Z"));
+    let r = app
+        .post_form(&mut b, &format!("/portal/anbud/{round}/lamna"), &[], &bcsrf)
+        .await;
+    refused(
+        &r,
+        "submit after the deadline",
+        "Anbudstiden gick ut 2031-03-03 12:00",
+    );
+    let r = app
+        .get(&mut officer, &format!("/upphandlingar/{round}/utvardering"))
+        .await;
+    assert!(
+        r.body.contains("Egen ek. för.") && r.body.contains("15\u{a0}000,00\u{a0}kr"),
+        "{}",
+        r.body
+    );
+    let r = app
+        .get(&mut officer, &format!("/api/v1/rounds/{round}/tenders"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let tenders: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(tenders["meta"]["total"], 2);
+
+    // Qualification and grades.
+    let all = s
+        .tenders_of_round(vidare_domain::ids::RoundId(round), clock.now(), "test")
+        .await
+        .unwrap();
+    let criterion = s
+        .criteria_of_round(vidare_domain::ids::RoundId(round))
+        .await
+        .unwrap()[1]
+        .id
+        .get();
+    for (t, grade) in all.iter().zip(["5", "2"]) {
+        let bid = t.bid.id.get();
+        let r = app
+            .post_form(
+                &mut officer,
+                &format!("/upphandlingar/{round}/kvalificering/{bid}"),
+                &[("purpose_test", "pass"), ("share_test", "pass")],
+                &ocsrf,
+            )
+            .await;
+        see_other(&r, "qualify");
+        let r = app
+            .post_form(
+                &mut officer,
+                &format!("/upphandlingar/{round}/betyg/{bid}"),
+                &[(&format!("grade-{lot}-{criterion}"), "9")],
+                &ocsrf,
+            )
+            .await;
+        refused(&r, "grade 9", "0–5");
+        let r = app
+            .post_form(
+                &mut officer,
+                &format!("/upphandlingar/{round}/betyg/{bid}"),
+                &[(&format!("grade-{lot}-{criterion}"), grade)],
+                &ocsrf,
+            )
+            .await;
+        see_other(&r, "grade");
+    }
+    let r = app
+        .get(
+            &mut officer,
+            &format!("/upphandlingar/{round}/utvardering/rapport"),
+        )
+        .await;
+    // Egen: 12 000/15 000 → 80 × 0.6 + 100 × 0.4 = 88,00; Annan: 60 + 16 = 76,00.
+    assert!(
+        r.body.contains("88,00") && r.body.contains("76,00"),
+        "{}",
+        r.body
+    );
+
+    // Award, sent electronically on Monday 3 March 2031: standstill to Thursday 13 March.
+    let r = app
+        .post_form(
+            &mut officer,
+            &format!("/upphandlingar/{round}/tilldelning"),
+            &[
+                ("decided_on", "2031-03-03"),
+                ("sent_on", "2031-03-03"),
+                ("delivery", "electronic"),
+            ],
+            &ocsrf,
+        )
+        .await;
+    see_other(&r, "decide");
+    let r = app
+        .get(&mut officer, &format!("/upphandlingar/{round}/tilldelning"))
+        .await;
+    assert!(
+        r.body.contains("2031-03-13") && r.body.contains("2031-03-14"),
+        "{}",
+        r.body
+    );
+    let bid_a = all
+        .iter()
+        .find(|t| t.bid.organisation_id == app.org)
+        .unwrap()
+        .bid
+        .id
+        .get();
+    let r = app
+        .get(
+            &mut officer,
+            &format!("/upphandlingar/{round}/tilldelning/{bid_a}"),
+        )
+        .await;
+    assert!(r.body.contains("Egen ek. för.") && r.body.contains("2031-03-13"));
+    let r = app
+        .get(&mut a, &format!("/portal/anbud/{round}/beslut"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("Tilldelad plats i ramavtalet"));
+
+    // Signing during the standstill: refused with the dates, nothing signed.
+    clock.set(at("2031-03-13T10:00:00Z"));
+    let r = app
+        .post_form(
+            &mut officer,
+            &format!("/upphandlingar/{round}/avtal"),
+            &[
+                ("signed_on", "2031-03-13"),
+                ("absence_rule", "deduct_unexcused"),
+            ],
+            &ocsrf,
+        )
+        .await;
+    refused(
+        &r,
+        "sign during standstill",
+        "Avtalsspärren löper till och med 2031-03-13",
+    );
+    assert!(s
+        .agreements_of_round(vidare_domain::ids::RoundId(round))
+        .await
+        .unwrap()
+        .is_empty());
+    let r = api(
+        &app,
+        &mut officer,
+        &ocsrf,
+        "POST",
+        &format!("/api/v1/rounds/{round}/signing"),
+        serde_json::json!({"signed_on": "2031-03-13", "absence_rule": "deduct_unexcused"}),
+        "sv",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("\"field\":\"signed_on\""), "{}", r.body);
+
+    clock.set(at("2031-03-14T08:00:00Z"));
+    let r = app
+        .post_form(
+            &mut officer,
+            &format!("/upphandlingar/{round}/avtal"),
+            &[
+                ("signed_on", "2031-03-14"),
+                ("absence_rule", "deduct_unexcused"),
+            ],
+            &ocsrf,
+        )
+        .await;
+    see_other(&r, "sign");
+    let agreements = s
+        .agreements_of_round(vidare_domain::ids::RoundId(round))
+        .await
+        .unwrap();
+    assert_eq!(agreements.len(), 2);
+    assert_eq!(
+        agreements
+            .iter()
+            .find(|x| x.organisation_id == app.org)
+            .unwrap()
+            .rank,
+        Some(1)
+    );
+
+    // A periodic declaration below 30 % is flagged on the agreements page.
+    clock.set(at("2031-09-30T08:00:00Z"));
+    let r = app
+        .post_form(
+            &mut b,
+            "/portal/anbud/egenforsakran",
+            &[
+                ("purpose_statement", "Arbetsintegration"),
+                ("headcount_total", "10"),
+                ("headcount_target_groups", "2"),
+            ],
+            &bcsrf,
+        )
+        .await;
+    see_other(&r, "declaration");
+    let r = app
+        .get(&mut officer, &format!("/upphandlingar/{round}/avtal"))
+        .await;
+    assert!(
+        r.body.contains("Under 30 % – följ upp") && r.body.contains("2031-09-30"),
+        "{}",
+        r.body
+    );
+    let r = app
+        .get(&mut officer, &format!("/api/v1/rounds/{round}/agreements"))
+        .await;
+    let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(
+        v["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["flagged"] == true)
+            .count(),
+        1,
+        "{v}"
+    );
+    assert!(store.verify_audit().await.unwrap().is_intact());
+}
+
+/// A real SMTP receiver on loopback: it speaks enough of RFC 5321 for a client to hand
+/// over messages, and keeps what it received (envelope and data).
+async fn smtp_server() -> (u16, Arc<Mutex<Vec<String>>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let keep = got.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                return;
+            };
+            let keep = keep.clone();
+            tokio::spawn(async move {
+                let (r, mut w) = stream.into_split();
+                let mut r = BufReader::new(r);
+                w.write_all(b"220 test.invalid ESMTP\r\n").await.unwrap();
+                let mut envelope = String::new();
+                let mut line = String::new();
+                loop {
+                    line.clear();
+                    if r.read_line(&mut line).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let cmd = line.to_ascii_uppercase();
+                    let reply: &[u8] = if cmd.starts_with("EHLO") {
+                        b"250-test.invalid\r\n250 8BITMIME\r\n"
+                    } else if cmd.starts_with("HELO")
+                        || cmd.starts_with("NOOP")
+                        || cmd.starts_with("RSET")
+                    {
+                        b"250 OK\r\n"
+                    } else if cmd.starts_with("MAIL FROM") || cmd.starts_with("RCPT TO") {
+                        envelope.push_str(&line);
+                        b"250 OK\r\n"
+                    } else if cmd.starts_with("DATA") {
+                        w.write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
+                            .await
+                            .unwrap();
+                        let mut data = String::new();
+                        loop {
+                            line.clear();
+                            if r.read_line(&mut line).await.unwrap_or(0) == 0 {
+                                return;
+                            }
+                            if line == ".\r\n" {
+                                break;
+                            }
+                            data.push_str(&line);
+                        }
+                        keep.lock().unwrap().push(format!("{envelope}\n{data}"));
+                        envelope.clear();
+                        b"250 OK queued\r\n"
+                    } else if cmd.starts_with("QUIT") {
+                        let _ = w.write_all(b"221 Bye\r\n").await;
+                        return;
+                    } else {
+                        b"502 Command not implemented\r\n"
+                    };
+                    w.write_all(reply).await.unwrap();
+                }
+            });
+        }
+    });
+    (port, got)
+}
+
+/// Quoted-printable soft line breaks and `=XX` escapes undone, for assertions.
+fn unfold(s: &str) -> String {
+    s.replace("=\r\n", "").replace("=3D", "=")
+}
+
+async fn invitations_are_emailed_over_smtp(kind: BackendKind) {
+    let (port, received) = smtp_server().await;
+    let mailer = Mailer::new(
+        &format!("smtp://127.0.0.1:{port}"),
+        "upphandling@test.example",
+    )
+    .unwrap();
+    let clock = Clock::fixed(at("2031-01-10T09:00:00Z"));
+    let app = app_with(kind, &clock, Some(mailer)).await;
+    let store = &app.db.store;
+    let (mut officer, csrf) =
+        session(store, app.tenant, &email(RoleKind::ProcurementOfficer)).await;
+    let (round, _) = plan(&app, &mut officer, &csrf, "Platser 2031").await;
+    let r = app
+        .post_form(
+            &mut officer,
+            &format!("/upphandlingar/{round}/moten"),
+            &[
+                ("starts_at", "2031-02-01T13:00"),
+                ("place", "Rådhuset"),
+                ("capacity", "20"),
+            ],
+            &csrf,
+        )
+        .await;
+    see_other(&r, "meeting");
+    // A bad address is refused before anything is sent or saved.
+    let r = app
+        .post_form(
+            &mut officer,
+            &format!("/upphandlingar/{round}/inbjudningar"),
+            &[
+                ("recipient_name", "Ny förening"),
+                ("recipient_email", "inte-en-adress"),
+            ],
+            &csrf,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(received.lock().unwrap().is_empty());
+    let r = app
+        .post_form(
+            &mut officer,
+            &format!("/upphandlingar/{round}/inbjudningar"),
+            &[
+                ("organisation", &app.org.get().to_string()),
+                ("recipient_name", "Ny förening"),
+                ("recipient_email", "kontakt@ny-forening.example"),
+            ],
+            &csrf,
+        )
+        .await;
+    see_other(&r, "invite");
+    assert!(location(&r).contains("epost=1&fel=0"), "{}", location(&r));
+    let got = received.lock().unwrap().clone();
+    assert_eq!(
+        got.len(),
+        1,
+        "one message (the registered organisation has no address)"
+    );
+    let m = unfold(&got[0]);
+    assert!(m.contains("RCPT TO:<kontakt@ny-forening.example>"), "{m}");
+    assert!(m.contains("MAIL FROM:<upphandling@test.example>"), "{m}");
+    assert!(m.contains(&format!("/annonser/{round}")), "{m}");
+    assert!(m.contains("Platser 2031"), "{m}");
+    let invs = store
+        .tenant(app.tenant)
+        .invitations_of_round(vidare_domain::ids::RoundId(round))
+        .await
+        .unwrap();
+    assert_eq!(invs.len(), 2);
+    assert!(invs.iter().any(
+        |i| i.emailed_at.is_some() && i.email.as_deref() == Some("kontakt@ny-forening.example")
+    ));
+    assert!(invs
+        .iter()
+        .any(|i| i.emailed_at.is_none() && i.organisation_id == Some(app.org)));
+    // The printable letter.
+    let id = invs[0].id;
+    let r = app
+        .get(
+            &mut officer,
+            &format!("/upphandlingar/{round}/inbjudningar/{id}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body.contains("Inbjudan till upphandling") && r.body.contains("Rådhuset"),
+        "{}",
+        r.body
+    );
+    // The API records and e-mails too.
+    let r = api(
+        &app,
+        &mut officer,
+        &csrf,
+        "POST",
+        &format!("/api/v1/rounds/{round}/invitations"),
+        serde_json::json!({"recipient_name": "API-mottagare", "email": "api@example.org"}),
+        "sv",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert!(
+        r.body.contains("\"emailed_at\":\"2031-01-10T09:00:00Z\""),
+        "{}",
+        r.body
+    );
+    assert_eq!(received.lock().unwrap().len(), 2);
+}
+
+async fn api_bad_input_names_the_field(kind: BackendKind) {
+    let clock = Clock::fixed(at("2031-01-10T09:00:00Z"));
+    let app = app_with(kind, &clock, None).await;
+    let (mut officer, csrf) = session(
+        &app.db.store,
+        app.tenant,
+        &email(RoleKind::ProcurementOfficer),
+    )
+    .await;
+    let r = api(
+        &app,
+        &mut officer,
+        &csrf,
+        "POST",
+        "/api/v1/rounds",
+        serde_json::json!({"title": " ", "legal_basis": "x", "contract_kind": "services", "cpv_codes": ["85312320-8"],
+            "estimated_value": "100", "contract_start": "2031-05-01", "initial_months": 40, "option_months": 12}),
+        "sv",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    let fields: Vec<&str> = v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert!(
+        fields.contains(&"title")
+            && fields.contains(&"legal_basis")
+            && fields.contains(&"option_months"),
+        "{fields:?}"
+    );
+    let r = api(
+        &app,
+        &mut officer,
+        &csrf,
+        "POST",
+        "/api/v1/rounds",
+        serde_json::json!({"title": 5}),
+        "sv",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    let r = api(
+        &app,
+        &mut officer,
+        &csrf,
+        "POST",
+        "/api/v1/rounds",
+        serde_json::json!({"title": "API-omgång", "legal_basis": "reserved_integration", "contract_kind": "social_services",
+            "cpv_codes": ["85312320-8"], "estimated_value": "2 000 000", "contract_start": "2031-05-01", "initial_months": 24,
+            "option_months": 12, "tender_deadline": "2031-03-01T12:00"}),
+        "sv",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let id = serde_json::from_str::<serde_json::Value>(&r.body).unwrap()["data"]["id"]
+        .as_i64()
+        .unwrap();
+    let r = api(
+        &app,
+        &mut officer,
+        &csrf,
+        "POST",
+        &format!("/api/v1/rounds/{id}/criteria"),
+        serde_json::json!({"criteria": [{"kind": "price", "name": "Pris", "weight_percent": 70}]}),
+        "en",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("\"field\":\"weight_percent\"") && r.body.contains("sum to 100"),
+        "{}",
+        r.body
+    );
+    let r = api(
+        &app,
+        &mut officer,
+        &csrf,
+        "POST",
+        &format!("/api/v1/rounds/{id}/publish"),
+        serde_json::json!({}),
+        "sv",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("\"field\":\"lots\""), "{}", r.body);
+    // Sealed via the API: no deadline passed → 423, logged.
+    let r = app
+        .get(&mut officer, &format!("/api/v1/rounds/{id}/evaluation"))
+        .await;
+    assert_eq!(r.status, StatusCode::LOCKED, "{}", r.body);
+    assert_eq!(sealed_refusals(&app).await, 1);
+    // A supplier cannot see a round that is being planned.
+    let (mut sup, scsrf) = session(&app.db.store, app.tenant, &email(RoleKind::SupplierUser)).await;
+    let r = app.get(&mut sup, &format!("/portal/anbud/{id}")).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = api(&app, &mut sup, &scsrf, "POST", "/api/v1/declarations", serde_json::json!({"purpose_statement": "X", "headcount_total": 10, "headcount_target_groups": 11}), "sv").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("\"field\":\"headcount_target_groups\"")
+            && r.body.contains("mellan 0 och 100 %"),
+        "{}",
+        r.body
+    );
+}
+
+macro_rules! both {
+    ($($name:ident),*) => {
+        mod sqlite { $( #[tokio::test] async fn $name() { super::$name(vidare_store::BackendKind::Sqlite).await } )* }
+        mod postgres { $( #[tokio::test] async fn $name() { super::$name(vidare_store::BackendKind::Postgres).await } )* }
+    };
+}
+
+both!(
+    a_whole_round_through_the_pages,
+    invitations_are_emailed_over_smtp,
+    api_bad_input_names_the_field
+);
