@@ -146,6 +146,12 @@ impl AppState {
         self.inner.clock.now()
     }
 
+    /// Today in Stockholm, by the state's clock: the one "today" every page and
+    /// endpoint uses, so a test that moves the clock moves all of them.
+    pub fn today(&self) -> chrono::NaiveDate {
+        vidare_domain::deadline::stockholm_today(self.now())
+    }
+
     /// The mailer, when SMTP is configured.
     pub fn mailer(&self) -> Option<&pages::procurement::mail::Mailer> {
         self.inner.mailer.as_ref()

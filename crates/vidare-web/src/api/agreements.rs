@@ -3,10 +3,9 @@
 
 use axum::extract::State;
 use axum::Json;
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::Serialize;
 use utoipa::ToSchema;
-use vidare_domain::deadline::stockholm_today;
 use vidare_domain::model::procurement::FrameworkAgreement;
 
 use super::{envelopes, AbsenceRuleCode, Amount, ApiQuery, Caller, Paging, ProblemDoc};
@@ -89,7 +88,7 @@ pub(super) async fn list(
     if let Some(own) = caller.who().role.organisation_id() {
         all.retain(|a| a.organisation_id == own);
     }
-    let today = stockholm_today(Utc::now());
+    let today = state.today();
     let (rows, meta) = Paging::slice(page, all);
     Ok(Json(AgreementList {
         data: rows

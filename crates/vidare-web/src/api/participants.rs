@@ -6,10 +6,8 @@ use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use vidare_domain::deadline::stockholm_today;
 use vidare_domain::ids::ParticipantId;
 use vidare_domain::model::participant::{
     Covariates, EducationLevel, Gender, NewParticipant, Participant, SwedishLevel,
@@ -108,9 +106,12 @@ pub struct NewParticipantIn {
     pub prior_work_experience: Option<bool>,
 }
 
-fn validate(caller: &Caller, b: NewParticipantIn) -> Result<NewParticipant, ApiError> {
+fn validate(
+    caller: &Caller,
+    today: chrono::NaiveDate,
+    b: NewParticipantIn,
+) -> Result<NewParticipant, ApiError> {
     let lang = caller.lang;
-    let today = stockholm_today(Utc::now());
     let mut p = Problems::new(lang);
     let personal_number = p
         .required("personal_number", b.personal_number)
@@ -283,7 +284,7 @@ pub(super) async fn create(
     caller: Caller,
     ApiJson(body): ApiJson<NewParticipantIn>,
 ) -> Result<Response, ApiError> {
-    let new = validate(&caller, body)?;
+    let new = validate(&caller, state.today(), body)?;
     let s = caller.scoped(state.store());
     let result = async {
         let id = s.insert_participant(&new).await?;

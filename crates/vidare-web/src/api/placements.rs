@@ -9,10 +9,9 @@ use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
-use vidare_domain::deadline::stockholm_today;
 use vidare_domain::ids::{
     AgreementId, OrganisationId, ParticipantId, PlacementId, PlacementTypeId, ReferralId,
 };
@@ -119,10 +118,6 @@ struct PlacementsApi;
 /// [`super::openapi`]).
 pub fn openapi() -> utoipa::openapi::OpenApi {
     PlacementsApi::openapi()
-}
-
-fn today() -> NaiveDate {
-    stockholm_today(Utc::now())
 }
 
 /// A required `YYYY-MM-DD` field.
@@ -239,7 +234,7 @@ pub(super) async fn free_places(
     let s = caller.scoped(state.store());
     let places = s
         .free_places(
-            q.date.unwrap_or_else(today),
+            q.date.unwrap_or_else(|| state.today()),
             q.placement_type_id.map(PlacementTypeId),
             None,
         )
@@ -321,7 +316,7 @@ pub(super) async fn refer(
             participant_id: ParticipantId(id),
             agreement_id: AgreementId(agreement),
             reason,
-            referred_on: today(),
+            referred_on: state.today(),
         })
         .await;
     match result {
@@ -666,7 +661,7 @@ pub(super) async fn exit(
     let lang = caller.lang;
     let mut p = Problems::new(lang);
     let on = date(&mut p, lang, "exit_date", b.exit_date);
-    if on.is_some_and(|d| d > today()) {
+    if on.is_some_and(|d| d > state.today()) {
         p.add("exit_date", t(lang, "placements.not_future"));
     }
     let outcome = p
@@ -798,7 +793,7 @@ pub(super) async fn due(
         ));
     }
     let s = caller.scoped(state.store());
-    let today = today();
+    let today = state.today();
     let result = async {
         let due = s.due_follow_ups(today, horizon).await?;
         let mut ids: Vec<ParticipantId> = due.iter().map(|d| d.participant_id).collect();
@@ -882,7 +877,7 @@ pub(super) async fn month_status(
     .await
     .map_err(|e| caller.store_error(e))?;
     let deadline = attendance_deadline(m, settings.attendance_deadline_day);
-    let past = today() > deadline;
+    let past = state.today() > deadline;
     Ok(Json(MonthItem {
         data: MonthOut {
             month: m.to_string(),
@@ -939,7 +934,7 @@ pub(super) async fn approve(
     };
     let s = caller.scoped(state.store());
     match s
-        .approve_attendance(OrganisationId(org), m, Utc::now())
+        .approve_attendance(OrganisationId(org), m, state.now())
         .await
     {
         Ok(n) => Ok(ok(n as i64)),
@@ -1099,7 +1094,7 @@ pub(super) async fn accept(
                 hours_per_week,
                 goals,
             },
-            today(),
+            state.today(),
         )
         .await
         .map_err(|e| caller.store_error(e))?;
@@ -1140,7 +1135,7 @@ pub(super) async fn decline(
     let Some(note) = note else {
         return Err(ApiError::invalid(caller.lang, Vec::new()));
     };
-    s.decline_referral(ReferralId(id), Some(org), Some(&note), today())
+    s.decline_referral(ReferralId(id), Some(org), Some(&note), state.today())
         .await
         .map_err(|e| caller.store_error(e))?;
     Ok(ok(id))
@@ -1290,7 +1285,7 @@ pub(super) async fn submit(
         })
         .collect();
     let s = caller.scoped(state.store());
-    s.submit_attendance(org, m, &reports, Utc::now())
+    s.submit_attendance(org, m, &reports, state.now())
         .await
         .map_err(|e| caller.store_error(e))?;
     Ok(ok(reports.len() as i64))

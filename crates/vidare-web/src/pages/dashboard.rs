@@ -4,7 +4,6 @@
 use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use vidare_domain::deadline::stockholm_today;
 use vidare_domain::model::tenant::Role;
 
 use super::{render, Ctx, Page};
@@ -25,7 +24,7 @@ struct Dashboard {
 async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> Response {
     let who = ctx.who();
     let s = who.scoped(state.store());
-    let today = stockholm_today(chrono::Utc::now());
+    let today = state.today();
     let figures = async {
         let mut figures = Vec::new();
         match who.role {

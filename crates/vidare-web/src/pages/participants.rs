@@ -8,9 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use chrono::Utc;
 use serde::Deserialize;
-use vidare_domain::deadline::stockholm_today;
 use vidare_domain::ids::ParticipantId;
 use vidare_domain::model::participant::{
     Covariates, EducationLevel, Gender, NewParticipant, SwedishLevel, MAX_MONTHS_ON_INCOME_SUPPORT,
@@ -91,7 +89,7 @@ async fn list(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery
         let ids: Vec<ParticipantId> = people.iter().map(|p| p.id).collect();
         s.log_access(&ids, "participant_list", Some(&ctx.path))
             .await?;
-        let today = stockholm_today(Utc::now());
+        let today = state.today();
         let due = s.count_due_follow_ups(today).await?;
         Ok::<_, vidare_store::StoreError>((total, people, due))
     }
@@ -342,7 +340,7 @@ async fn create(
 ) -> Response {
     let v = Values(f);
     let mut errors = FieldErrors::default();
-    let today = stockholm_today(Utc::now());
+    let today = state.today();
     let pnr = match PersonalIdentityNumber::parse(v.get("personal_number"), today) {
         Ok(p) => Some(p),
         Err(e) => {

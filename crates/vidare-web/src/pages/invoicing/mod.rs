@@ -21,8 +21,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use chrono::{NaiveDate, Utc};
-use vidare_domain::deadline::stockholm_today;
+use chrono::NaiveDate;
 use vidare_domain::ids::{AgreementId, InvoiceId, OrganisationId};
 use vidare_domain::model::invoice::{InvoiceDocument, InvoiceKind, InvoiceStatus, VatCategory};
 use vidare_domain::model::Text;
@@ -106,10 +105,6 @@ impl FieldErrors {
     pub fn all(&self) -> &[(String, String)] {
         &self.0
     }
-}
-
-fn today() -> NaiveDate {
-    stockholm_today(Utc::now())
 }
 
 /// The translation key of an invoice status.
@@ -244,7 +239,7 @@ async fn list_page(
             .as_deref()
             .and_then(|m| YearMonth::parse(m).ok())
             .or(f.month)
-            .unwrap_or_else(|| YearMonth::of(today()).prev());
+            .unwrap_or_else(|| YearMonth::of(state.today()).prev());
         let billable = s.billable_months(create_for).await?.len();
         let has_settings = s.invoicing_settings().await?.is_some();
         Ok::<_, StoreError>((
@@ -296,7 +291,7 @@ async fn list_page(
         sum_total: sum.format_sv(),
         billable,
         create_month: create_for.to_string(),
-        issue_date: today().to_string(),
+        issue_date: state.today().to_string(),
         has_settings,
         errors,
         notice,
@@ -556,7 +551,7 @@ async fn detail_page(
         total_with_vat: inv.total_with_vat().format_sv(),
         next,
         can_delete: inv.status == InvoiceStatus::Draft,
-        today: today().to_string(),
+        today: state.today().to_string(),
         inv: Row::new(ctx, &inv),
         errors,
         notice,

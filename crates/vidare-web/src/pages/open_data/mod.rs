@@ -10,7 +10,6 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
 use serde::Deserialize;
 use vidare_domain::ids::RoundId;
 use vidare_domain::model::procurement::RoundStatus;
@@ -208,7 +207,7 @@ async fn one_round(
         configured_prefixes(),
         RoundId(id),
         &base,
-        Utc::now(),
+        state.now(),
     )
     .await
     {
@@ -265,7 +264,7 @@ async fn all_rounds(
         &tenants,
         uri,
         &base,
-        Utc::now(),
+        state.now(),
     )
     .await
     {

@@ -9,9 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use chrono::Utc;
 use serde::Deserialize;
-use vidare_domain::deadline::stockholm_today;
 use vidare_domain::ids::{OrganisationId, ParticipantId};
 use vidare_domain::model::placement::{attendance_deadline, working_days_in, AttendanceStatus};
 use vidare_domain::period::YearMonth;
@@ -45,12 +43,12 @@ pub fn status_key(s: AttendanceStatus) -> &'static str {
 
 /// The month a municipality most likely works on: the one whose deadline is nearest
 /// (last month until its deadline has passed a few days, then still last month).
-fn default_month() -> YearMonth {
-    YearMonth::of(stockholm_today(Utc::now())).prev()
+fn default_month(state: &AppState) -> YearMonth {
+    YearMonth::of(state.today()).prev()
 }
 
-async fn start() -> Redirect {
-    Redirect::to(&format!("/narvaro/{}", default_month()))
+async fn start(State(state): State<AppState>) -> Redirect {
+    Redirect::to(&format!("/narvaro/{}", default_month(&state)))
 }
 
 struct OrgRow {
@@ -111,7 +109,7 @@ async fn overview_page(
     notice: Option<&'static str>,
 ) -> Response {
     let s = ctx.who().scoped(state.store());
-    let today = stockholm_today(Utc::now());
+    let today = state.today();
     let result = async {
         let settings = s.casework_settings().await?;
         let status = s.attendance_month_status(month).await?;
@@ -263,7 +261,7 @@ async fn approve(
     };
     let s = ctx.who().scoped(state.store());
     match s
-        .approve_attendance(OrganisationId(org), month, Utc::now())
+        .approve_attendance(OrganisationId(org), month, state.now())
         .await
     {
         Ok(_) => Redirect::to(&format!("/narvaro/{month}?klart=godkand")).into_response(),
@@ -287,7 +285,7 @@ async fn set_deadline(
     let month = f
         .get("month")
         .and_then(|m| YearMonth::parse(m).ok())
-        .unwrap_or_else(default_month);
+        .unwrap_or_else(|| default_month(&state));
     let mut errors = FieldErrors::default();
     let day = f
         .get("attendance_deadline_day")

@@ -11,9 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use chrono::Utc;
 use serde::Deserialize;
-use vidare_domain::deadline::stockholm_today;
 use vidare_domain::ids::{AgreementId, ExitId, ParticipantId, PlacementId, PlacementTypeId};
 use vidare_domain::model::placement::{ExitOutcome, FollowUpPoint, FollowUpStatus, NoteKind};
 use vidare_domain::model::Text;
@@ -72,10 +70,6 @@ const MAX_NOTE: usize = 4000;
 
 /// Days ahead the reminders look.
 pub const REMINDER_HORIZON_DAYS: u32 = 30;
-
-fn today() -> chrono::NaiveDate {
-    stockholm_today(Utc::now())
-}
 
 /// A required free-text field.
 fn req_text(errors: &mut FieldErrors, ctx: &Ctx, field: &str, v: &str, max: usize) -> Option<Text> {
@@ -171,7 +165,7 @@ async fn refer_page(
         let types = s.list_placement_types().await?;
         let offers = match chosen {
             Some(t) => {
-                s.free_places(today(), Some(PlacementTypeId(t)), None)
+                s.free_places(state.today(), Some(PlacementTypeId(t)), None)
                     .await?
             }
             None => Vec::new(),
@@ -293,7 +287,7 @@ async fn refer(
         participant_id: ParticipantId(id),
         agreement_id: agreement,
         reason,
-        referred_on: today(),
+        referred_on: state.today(),
     };
     match s.insert_referral(&new).await {
         Ok(_) => Redirect::to(&format!("/deltagare/{id}?klart=anvisad")).into_response(),
@@ -332,7 +326,7 @@ pub async fn export_participant(
     match result {
         Ok(record) => {
             let body = serde_json::to_string_pretty(&serde_json::json!({
-                "exported_at": Utc::now().to_rfc3339(),
+                "exported_at": state.now().to_rfc3339(),
                 "data": record,
             }))
             .unwrap_or_default();
@@ -781,7 +775,7 @@ async fn end(
             errors.add("evidence", ctx.t("placements.evidence_needed"));
         }
     }
-    if on.is_some_and(|d| d > today()) {
+    if on.is_some_and(|d| d > state.today()) {
         errors.add("exit_date", ctx.t("placements.not_future"));
     }
     let result = match (on, outcome, errors.is_empty()) {
@@ -814,7 +808,7 @@ async fn follow_up(
         }
     };
     let on = req_date(&mut errors, &ctx, "recorded_on", v.get("recorded_on"));
-    if on.is_some_and(|d| d > today()) {
+    if on.is_some_and(|d| d > state.today()) {
         errors.add("recorded_on", ctx.t("placements.not_future"));
     }
     let status = match FollowUpStatus::parse(v.get("fu_status").trim()) {
@@ -882,7 +876,7 @@ const MAX_DUE_ROWS: usize = 200;
 
 async fn due(State(state): State<AppState>, ctx: Ctx) -> Response {
     let s = ctx.who().scoped(state.store());
-    let today = today();
+    let today = state.today();
     let result = async {
         let due = s.due_follow_ups(today, REMINDER_HORIZON_DAYS).await?;
         let mut ids: Vec<ParticipantId> = due

@@ -11,9 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use chrono::Utc;
 use serde::Deserialize;
-use vidare_domain::deadline::stockholm_today;
 use vidare_domain::ids::{OrganisationId, ParticipantId, PlacementId, ReferralId};
 use vidare_domain::model::placement::{
     attendance_deadline, working_days_in, AttendanceMonth, AttendanceStatus, ReferralStatus,
@@ -49,10 +47,6 @@ pub(super) fn routes() -> Vec<RouteDef> {
 
 const PURPOSE_REFERRAL: &str = "supplier_referral";
 const PURPOSE_ATTENDANCE: &str = "supplier_attendance";
-
-fn today() -> chrono::NaiveDate {
-    stockholm_today(Utc::now())
-}
 
 /// The signed-in supplier's organisation.
 fn own(ctx: &Ctx) -> Result<OrganisationId, Response> {
@@ -111,7 +105,7 @@ struct Overview {
 async fn open_month(state: &AppState, ctx: &Ctx) -> Result<(YearMonth, u32), StoreError> {
     let s = ctx.who().scoped(state.store());
     let day = s.casework_settings().await?.attendance_deadline_day;
-    let today = today();
+    let today = state.today();
     let last = YearMonth::of(today).prev();
     Ok(if today <= attendance_deadline(last, day) {
         (last, day)
@@ -129,7 +123,7 @@ async fn start(State(state): State<AppState>, ctx: Ctx) -> Response {
     let result = async {
         let o = s.get_organisation(org).await?;
         let types = s.list_placement_types().await?;
-        let places = s.free_places(today(), None, Some(org)).await?;
+        let places = s.free_places(state.today(), None, Some(org)).await?;
         let referrals = s.referrals_to_organisation(org, 500).await?;
         let (month, day) = open_month(&state, &ctx).await?;
         Ok::<_, StoreError>((o, types, places, referrals, month, day))
@@ -387,7 +381,7 @@ async fn answer(
                             hours_per_week,
                             goals,
                         },
-                        today(),
+                        state.today(),
                     )
                     .await
                     .map(|_| "accepterad"),
@@ -410,7 +404,7 @@ async fn answer(
             };
             match note {
                 Some(n) => Some(
-                    s.decline_referral(ReferralId(id), Some(org), Some(&n), today())
+                    s.decline_referral(ReferralId(id), Some(org), Some(&n), state.today())
                         .await
                         .map(|_| "avbojd"),
                 ),
@@ -506,7 +500,7 @@ async fn attendance_page(
         Ok(r) => r,
         Err(e) => return ctx.store_error(e).into_response(),
     };
-    let today = today();
+    let today = state.today();
     let deadline = attendance_deadline(month, settings.attendance_deadline_day);
     let (open, closed_reason) = if today < month.first_day() {
         (false, "placements.month_not_begun")
@@ -691,7 +685,7 @@ async fn submit_attendance(
     if !errors.is_empty() {
         return attendance_page(&state, &ctx, month, errors, Some(&f), None).await;
     }
-    match s.submit_attendance(org, month, &reports, Utc::now()).await {
+    match s.submit_attendance(org, month, &reports, state.now()).await {
         Ok(()) => Redirect::to(&format!("/portal/narvaro/{month}?klart=inskickad")).into_response(),
         Err(StoreError::Rule(v)) => {
             errors.add(v.field, v.message(ctx.lang));
