@@ -20,7 +20,6 @@ use chrono::{NaiveDate, Utc};
 use clap::{ArgGroup, Args, Subcommand, ValueEnum};
 use vidare_domain::deadline::stockholm_today;
 use vidare_domain::ids::RoundId;
-use vidare_domain::model::tenant::Tenant;
 use vidare_domain::Lang;
 use vidare_exchange::ocds::OcidPrefix;
 use vidare_exchange::research::{self, EpisodeInput, PseudonymKey};
@@ -104,14 +103,7 @@ pub async fn run(store: &Store, export: Export, config: &Config) -> Result<(), F
     }
 }
 
-async fn tenant(store: &Store, slug: &str) -> Result<Tenant, Failure> {
-    store.tenant_by_slug(slug).await?.ok_or_else(|| {
-        Failure::input(
-            format!("--tenant: det finns ingen kommun med kortnamnet {slug:?}. Se `vidare tenant list`."),
-            format!("--tenant: there is no tenant called {slug:?}. See `vidare tenant list`."),
-        )
-    })
-}
+use crate::user::tenant_by_slug as tenant;
 
 /// Writes `bytes` to `path` through a temporary file in the same directory. Public files
 /// (open data) are readable by everyone; research files only by their owner.

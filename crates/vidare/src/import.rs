@@ -31,12 +31,7 @@ pub async fn run(
     lang: Lang,
 ) -> Result<(), Failure> {
     let started = Instant::now();
-    let tenant = store.tenant_by_slug(slug).await?.ok_or_else(|| {
-        Failure::input(
-            format!("Det finns ingen kommun med kortnamnet {slug:?}. Se `vidare tenant list`."),
-            format!("There is no tenant called {slug:?}. See `vidare tenant list`."),
-        )
-    })?;
+    let tenant = crate::user::tenant_by_slug(store, slug).await?;
     let bytes = std::fs::read(file).map_err(|e| {
         Failure::input(
             format!("Kan inte läsa {}: {e}", file.display()),

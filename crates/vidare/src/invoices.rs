@@ -17,7 +17,6 @@ use chrono::{NaiveDate, Utc};
 use clap::{Args, Subcommand};
 use vidare_domain::deadline::stockholm_today;
 use vidare_domain::model::invoice::{InvoiceDocument, InvoiceStatus};
-use vidare_domain::model::tenant::Tenant;
 use vidare_domain::model::Text;
 use vidare_domain::orgnr::OrganisationNumber;
 use vidare_domain::period::YearMonth;
@@ -80,14 +79,7 @@ pub enum Action {
     },
 }
 
-async fn tenant(store: &Store, slug: &str) -> Result<Tenant, Failure> {
-    store.tenant_by_slug(slug).await?.ok_or_else(|| {
-        Failure::input(
-            format!("--tenant: det finns ingen kommun med kortnamnet {slug:?}. Se `vidare tenant list`."),
-            format!("--tenant: there is no tenant called {slug:?}. See `vidare tenant list`."),
-        )
-    })
-}
+use crate::user::tenant_by_slug as tenant;
 
 fn month(s: &str) -> Result<YearMonth, Failure> {
     YearMonth::parse(s).map_err(|_| {

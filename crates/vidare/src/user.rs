@@ -92,12 +92,13 @@ pub async fn run(store: &Store, action: Action, lang: Lang) -> Result<(), Failur
     }
 }
 
-/// The tenant with this short name, or a message pointing to `vidare tenant list`.
+/// The tenant named by `--tenant`, or a message naming the option and pointing to
+/// `vidare tenant list`. Every command that takes `--tenant` uses this.
 pub async fn tenant_by_slug(store: &Store, slug: &str) -> Result<Tenant, Failure> {
     store.tenant_by_slug(slug).await?.ok_or_else(|| {
         Failure::input(
-            format!("Det finns ingen kommun med kortnamnet {slug:?}. Se `vidare tenant list`."),
-            format!("There is no tenant called {slug:?}. See `vidare tenant list`."),
+            format!("--tenant: det finns ingen kommun med kortnamnet {slug:?}. Se `vidare tenant list`."),
+            format!("--tenant: there is no tenant called {slug:?}. See `vidare tenant list`."),
         )
     })
 }

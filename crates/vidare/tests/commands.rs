@@ -150,7 +150,7 @@ fn unknown_tenants_and_unreachable_databases_are_reported_plainly() {
         &db,
     );
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("Det finns ingen kommun med kortnamnet"));
+    assert!(text(&out.stderr).contains("--tenant: det finns ingen kommun med kortnamnet"));
 
     let out = vidare(&["migrate"], "postgres://vidare:hemligt@127.0.0.1:1/vidare");
     assert!(!out.status.success());
