@@ -15,6 +15,7 @@ mod access_batch;
 pub mod audit;
 pub mod bulk;
 pub mod cache;
+mod checkpoint;
 mod error;
 pub mod import;
 mod migrate;
@@ -131,6 +132,8 @@ pub struct Store {
     writer: Backend,
     auth_cache: std::sync::Arc<cache::AuthCache>,
     access_batcher: std::sync::Arc<access_batch::AccessBatcher>,
+    /// SQLite files: the background WAL checkpointer, stopped when the last clone goes.
+    _checkpointer: Option<checkpoint::Handle>,
 }
 
 /// How long a writer waits for SQLite's lock before giving up.
@@ -178,6 +181,10 @@ impl Store {
             let writer = if in_memory {
                 pool.clone()
             } else {
+                let options = options.pragma(
+                    "wal_autocheckpoint",
+                    checkpoint::WRITER_AUTOCHECKPOINT_PAGES,
+                );
                 SqlitePoolOptions::new()
                     .max_connections(1)
                     .min_connections(1)
@@ -188,11 +195,17 @@ impl Store {
                     .await
                     .map_err(|e| StoreError::unreachable(url, e))?
             };
+            let checkpointer = if in_memory {
+                None
+            } else {
+                checkpoint::start(&pool)
+            };
             Ok(Store {
                 backend: Backend::Sqlite(pool),
                 writer: Backend::Sqlite(writer),
                 auth_cache: Default::default(),
                 access_batcher: Default::default(),
+                _checkpointer: checkpointer,
             })
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url).map_err(|e| StoreError::InvalidUrl {
@@ -223,6 +236,7 @@ impl Store {
             writer: Backend::Postgres(pool),
             auth_cache: Default::default(),
             access_batcher: Default::default(),
+            _checkpointer: None,
         })
     }
 
