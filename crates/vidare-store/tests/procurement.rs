@@ -741,6 +741,163 @@ async fn planning_rules_and_outreach(db: TestDb) {
     assert!(db.store.public_round_tenant(planned).await.is_err());
 }
 
+/// Suppliers register themselves for an information meeting: names and an address,
+/// within the capacity, once per organisation, before the meeting starts; they can
+/// cancel; a planned round's meeting does not exist for them. Each change is audited.
+async fn suppliers_register_for_meetings(db: TestDb) {
+    use vidare_domain::model::Email;
+    use vidare_store::repo::tendering::{NewMeeting, NewSupplierRegistration};
+    let f = fixture(&db).await;
+    let s = db.store.tenant(f.tenant);
+    let m = s
+        .insert_meeting(
+            f.round,
+            &NewMeeting {
+                starts_at: Deadline::parse("2030-02-10T13:00").unwrap(),
+                place: Text::parse("Rådhuset, sal 2").unwrap(),
+                capacity: Some(3),
+            },
+        )
+        .await
+        .unwrap();
+    let now = at("2030-02-01T09:00:00Z");
+    let reg = |names: &[&str]| NewSupplierRegistration {
+        attendee_names: names.iter().map(|n| Text::parse(n).unwrap()).collect(),
+        email: Email::parse("kontakt@alfa.example").unwrap(),
+    };
+    // No names: refused, naming the field.
+    assert_eq!(
+        field(
+            s.register_organisation_for_meeting(m, f.a, &reg(&[]), now)
+                .await
+                .unwrap_err()
+        ),
+        "attendee_names"
+    );
+    s.register_organisation_for_meeting(m, f.a, &reg(&["Anna Alm", "Bo Berg"]), now)
+        .await
+        .unwrap();
+    // Twice: refused.
+    assert_eq!(
+        field(
+            s.register_organisation_for_meeting(m, f.a, &reg(&["Cia"]), now)
+                .await
+                .unwrap_err()
+        ),
+        "meeting"
+    );
+    // Over the capacity: refused with the seats left, nothing written.
+    let e = s
+        .register_organisation_for_meeting(m, f.b, &reg(&["Dan", "Eva"]), now)
+        .await
+        .unwrap_err();
+    match &e {
+        StoreError::Rule(v) => {
+            assert_eq!(v.field, "attendee_names");
+            assert!(v.sv.contains("bara 1 platser kvar"), "{}", v.sv);
+        }
+        other => panic!("{other:?}"),
+    }
+    let ms = s.meetings_of_round(f.round).await.unwrap();
+    assert_eq!(ms[0].registrations.len(), 1);
+    let r = &ms[0].registrations[0];
+    assert_eq!(r.organisation_id, Some(f.a));
+    assert_eq!(r.organisation_name, "Alfa ek. för.");
+    assert_eq!(r.attendees, 2);
+    assert_eq!(r.attendee_names, vec!["Anna Alm", "Bo Berg"]);
+    assert_eq!(r.email.as_deref(), Some("kontakt@alfa.example"));
+    s.register_organisation_for_meeting(m, f.b, &reg(&["Dan"]), now)
+        .await
+        .unwrap();
+    // Full now.
+    let e = s
+        .register_organisation_for_meeting(m, f.a, &reg(&["Fia"]), now)
+        .await
+        .unwrap_err();
+    assert_eq!(field(e), "meeting");
+    // Cancel: only the organisation's own; a second cancel finds nothing.
+    s.cancel_meeting_registration(m, f.b, now).await.unwrap();
+    assert!(matches!(
+        s.cancel_meeting_registration(m, f.b, now).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert_eq!(
+        s.meetings_of_round(f.round).await.unwrap()[0]
+            .registrations
+            .len(),
+        1
+    );
+    // After the start: closed for registering and cancelling.
+    let late = at("2030-02-10T12:00:00Z");
+    let e = s
+        .register_organisation_for_meeting(m, f.b, &reg(&["Dan"]), late)
+        .await
+        .unwrap_err();
+    match &e {
+        StoreError::Rule(v) => {
+            assert_eq!(v.field, "meeting");
+            assert!(v.sv.contains("började 2030-02-10 13:00"), "{}", v.sv);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        field(
+            s.cancel_meeting_registration(m, f.a, late)
+                .await
+                .unwrap_err()
+        ),
+        "meeting"
+    );
+    // A meeting of a planned round, or an unknown one, does not exist for suppliers.
+    let planned = s
+        .insert_round(&NewRound {
+            title: Text::parse("Planeras").unwrap(),
+            reference: None,
+            legal_basis: LegalBasis::ReservedIntegration,
+            contract_kind: ContractKind::SocialServices,
+            cpv_codes: vec![],
+            estimated_value: Money::from_kronor(1),
+            contract_period: ContractPeriod::new(day("2032-05-01"), 24, 0).unwrap(),
+            tender_deadline: None,
+            status: RoundStatus::Planning,
+            synthetic: false,
+        })
+        .await
+        .unwrap();
+    let hidden = s
+        .insert_meeting(
+            planned,
+            &NewMeeting {
+                starts_at: Deadline::parse("2032-02-10T13:00").unwrap(),
+                place: Text::parse("Rådhuset").unwrap(),
+                capacity: None,
+            },
+        )
+        .await
+        .unwrap();
+    for id in [hidden, 999_999] {
+        assert!(matches!(
+            s.register_organisation_for_meeting(id, f.a, &reg(&["Anna"]), now)
+                .await,
+            Err(StoreError::NotFound { .. })
+        ));
+    }
+    // Audited: two registrations and a cancellation.
+    let log = s
+        .audit_entries(&AuditFilter {
+            limit: 10_000,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let regs = log
+        .iter()
+        .filter(|e| e.entity == "meeting_registrations")
+        .count();
+    assert_eq!(regs, 3, "{log:?}");
+    assert!(db.store.verify_audit().await.unwrap().is_intact());
+}
+
 macro_rules! both {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -757,4 +914,5 @@ both!(
     bad_tenders_are_refused_whole,
     a_whole_round_to_signed_agreements,
     planning_rules_and_outreach,
+    suppliers_register_for_meetings,
 );

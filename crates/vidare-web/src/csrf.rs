@@ -24,8 +24,12 @@ pub const FIELD: &str = "_csrf";
 /// The header carrying the token.
 pub const HEADER: &str = "x-csrf-token";
 
-/// Largest form body read to find the token; a larger upload must send the header.
+/// Largest url-encoded form body read to find the token.
 const MAX_FORM: usize = 2 * 1024 * 1024;
+/// Largest `multipart/form-data` body read to find the token: as large as the largest
+/// upload a route accepts, so an upload form that carries its token in the `_csrf`
+/// field (as every form without JavaScript does) reaches the route and its own checks.
+const MAX_MULTIPART: usize = crate::pages::procurement::UPLOAD_BODY_LIMIT;
 
 /// The middleware.
 pub async fn protect(req: Request, next: Next) -> Response {
@@ -74,10 +78,22 @@ pub async fn protect(req: Request, next: Next) -> Response {
         return refuse(&req);
     }
     let (parts, body) = req.into_parts();
-    let bytes = match axum::body::to_bytes(body, MAX_FORM).await {
+    let limit = if is_multipart {
+        MAX_MULTIPART
+    } else {
+        MAX_FORM
+    };
+    let bytes = match axum::body::to_bytes(body, limit).await {
         Ok(b) => b,
         Err(_) => {
-            return (StatusCode::PAYLOAD_TOO_LARGE, "Formuläret är för stort.").into_response()
+            // Too large to be any form this application takes (or cut off mid-way):
+            // nothing has been read by a handler, so nothing was changed.
+            let req = Request::from_parts(parts, Body::empty());
+            return if api {
+                error::ApiError::too_large(lang).into_response()
+            } else {
+                error::page_status(StatusCode::PAYLOAD_TOO_LARGE, lang, &req)
+            };
         }
     };
     let given = if is_multipart {
@@ -97,18 +113,32 @@ pub async fn protect(req: Request, next: Next) -> Response {
 /// The `_csrf` field of a buffered `multipart/form-data` body, if it has one. The body
 /// is parsed from a copy, so the handler still reads the whole form.
 async fn multipart_field(content_type: &str, bytes: axum::body::Bytes) -> Option<String> {
-    use axum::extract::{FromRequest, Multipart};
+    use axum::extract::{DefaultBodyLimit, FromRequest, Multipart};
+    use tower::{Layer, ServiceExt};
     let req = Request::builder()
         .header(header::CONTENT_TYPE, content_type)
         .body(Body::from(bytes))
         .ok()?;
-    let mut form = Multipart::from_request(req, &()).await.ok()?;
-    while let Ok(Some(field)) = form.next_field().await {
-        if field.name() == Some(FIELD) {
-            return field.text().await.ok();
+    // The body is already buffered within MAX_MULTIPART; the extractor's own default
+    // limit (2 MB) would refuse a larger upload before its first field is read.
+    let read = tower::service_fn(|req: Request| async move {
+        let mut form = match Multipart::from_request(req, &()).await {
+            Ok(f) => f,
+            Err(_) => return Ok::<_, std::convert::Infallible>(None),
+        };
+        while let Ok(Some(field)) = form.next_field().await {
+            if field.name() == Some(FIELD) {
+                return Ok(field.text().await.ok());
+            }
         }
-    }
-    None
+        Ok(None)
+    });
+    DefaultBodyLimit::max(MAX_MULTIPART)
+        .layer(read)
+        .oneshot(req)
+        .await
+        .ok()
+        .flatten()
 }
 
 /// Compares in constant time, so the comparison leaks nothing about the token.

@@ -38,6 +38,7 @@ fn render_status(
     let (heading, message) = match status {
         StatusCode::NOT_FOUND => ("error.not_found_title", "error.not_found"),
         StatusCode::FORBIDDEN => ("error.forbidden_title", "error.forbidden"),
+        StatusCode::PAYLOAD_TOO_LARGE => ("error.too_large_title", "error.too_large"),
         _ => ("error.server_title", "error.server"),
     };
     let page = Page::bare(lang, principal, t(lang, heading), path);
@@ -170,6 +171,15 @@ impl ApiError {
             }
         };
         ApiError::new(StatusCode::FORBIDDEN, "csrf", title)
+    }
+
+    /// 413: a request body larger than any this route takes.
+    pub fn too_large(lang: Lang) -> ApiError {
+        let title = match lang {
+            Lang::Sv => "Begäran är för stor. Ett uppladdat dokument får vara högst 10 MB; ett formulär utan fil högst 2 MB.",
+            Lang::En => "The request is too large. An uploaded document may be at most 10 MB; a form without a file at most 2 MB.",
+        };
+        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too-large", title)
     }
 
     /// 404.

@@ -27,7 +27,7 @@ use vidare_domain::model::procurement::{
     BidLot, BidStatus, CriterionKind, EligibilityDeclaration, Lot, Offer, ProcurementRound,
     RoundStatus, TestOutcome,
 };
-use vidare_domain::model::{RuleViolation, Text};
+use vidare_domain::model::{Email, RuleViolation, Text};
 use vidare_domain::money::Money;
 
 use crate::rows::{conv, count, int};
@@ -147,7 +147,25 @@ pub struct Registration {
     pub organisation_name: String,
     pub attendees: u32,
     pub registered_on: NaiveDate,
+    /// The supplier organisation that registered itself; `None` when the procurement
+    /// officer recorded the registration by name.
+    pub organisation_id: Option<OrganisationId>,
+    /// The attendees' names, when the supplier gave them.
+    pub attendee_names: Vec<String>,
+    /// The contact address the supplier gave.
+    pub email: Option<String>,
 }
+
+/// A supplier's own registration for an information meeting: who will come and where
+/// to reach them. The number of attendees is the number of names.
+#[derive(Debug, Clone, Serialize)]
+pub struct NewSupplierRegistration {
+    pub attendee_names: Vec<Text>,
+    pub email: Email,
+}
+
+/// The most attendees one registration may have.
+pub const MAX_ATTENDEES: usize = 50;
 
 /// A question and, once given, its answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -288,6 +306,47 @@ fn parse_local(entity: &'static str, id: i64, s: &str) -> Result<Deadline, Store
 
 fn rule(field: &'static str, sv: impl Into<String>, en: impl Into<String>) -> StoreError {
     StoreError::Rule(RuleViolation::new(field, sv, en))
+}
+
+/// Locks a meeting of a published round for a supplier's change and checks that it has
+/// not started; evaluates to its round, start and capacity. The no-op update takes
+/// PostgreSQL's row lock, so two registrations cannot both take the last seats (SQLite's
+/// single writer already serialises them). A macro because the transaction's type
+/// differs by backend.
+macro_rules! open_meeting {
+    ($tx:ident, $tid:expr, $meeting:expr, $now:expr) => {{
+        sqlx::query(
+            "UPDATE information_meetings SET capacity = capacity WHERE tenant_id = $1 AND id = $2",
+        )
+        .bind($tid)
+        .bind($meeting)
+        .execute(&mut *$tx)
+        .await?;
+        let m: Option<(i64, String, Option<i64>)> = sqlx::query_as(
+            "SELECT m.round_id, m.starts_at_local, m.capacity FROM information_meetings m \
+             JOIN procurement_rounds r ON r.tenant_id = m.tenant_id AND r.id = m.round_id \
+             WHERE m.tenant_id = $1 AND m.id = $2 AND r.status = $3",
+        )
+        .bind($tid)
+        .bind($meeting)
+        .bind(RoundStatus::Published.as_str())
+        .fetch_optional(&mut *$tx)
+        .await?;
+        let Some((round, local, capacity)) = m else {
+            return Err(StoreError::NotFound {
+                entity: "information_meeting",
+            });
+        };
+        let starts = parse_local("information_meeting", $meeting, &local)?;
+        if starts.has_passed($now) {
+            return Err(rule(
+                "meeting",
+                format!("Informationsmötet började {starts}. Anmälan till mötet är stängd och kan inte längre ändras."),
+                format!("The information meeting began {starts}. Registration is closed and can no longer be changed."),
+            ));
+        }
+        (RoundId(round), starts, capacity)
+    }};
 }
 
 fn not_in_planning() -> StoreError {
@@ -869,9 +928,20 @@ impl Scoped<'_> {
             .fetch_all(pool)
             .await?
         });
-        let regs: Vec<(i64, i64, String, i64, NaiveDate)> = with_pool!(self, |pool| {
+        type Reg = (
+            i64,
+            i64,
+            String,
+            i64,
+            NaiveDate,
+            Option<i64>,
+            Option<String>,
+            Option<String>,
+        );
+        let regs: Vec<Reg> = with_pool!(self, |pool| {
             sqlx::query_as(
-                "SELECT r.id, r.meeting_id, r.organisation_name, r.attendees, r.registered_on FROM meeting_registrations r \
+                "SELECT r.id, r.meeting_id, r.organisation_name, r.attendees, r.registered_on, \
+                 r.organisation_id, r.attendee_names, r.email FROM meeting_registrations r \
                  JOIN information_meetings m ON m.tenant_id = r.tenant_id AND m.id = r.meeting_id \
                  WHERE r.tenant_id = $1 AND m.round_id = $2 ORDER BY r.id",
             )
@@ -898,12 +968,162 @@ impl Scoped<'_> {
                                 organisation_name: r.2.clone(),
                                 attendees: count(E, id, r.3)?,
                                 registered_on: r.4,
+                                organisation_id: r.5.map(OrganisationId),
+                                attendee_names: r
+                                    .6
+                                    .as_deref()
+                                    .map(|n| n.lines().map(str::to_string).collect())
+                                    .unwrap_or_default(),
+                                email: r.7.clone(),
                             })
                         })
                         .collect::<Result<_, StoreError>>()?,
                 })
             })
             .collect()
+    }
+
+    /// A supplier registers its own organisation for an information meeting of a
+    /// published round: before the meeting starts, within its capacity, once per
+    /// organisation. A meeting of a planned or cancelled round does not exist for a
+    /// supplier (404), like another tenant's.
+    pub async fn register_organisation_for_meeting(
+        &self,
+        meeting: i64,
+        organisation: OrganisationId,
+        reg: &NewSupplierRegistration,
+        now: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        let names = &reg.attendee_names;
+        if names.is_empty() || names.len() > MAX_ATTENDEES {
+            return Err(rule(
+                "attendee_names",
+                format!("Ange deltagarnas namn, ett per rad (1–{MAX_ATTENDEES} deltagare)."),
+                format!("Enter the attendees' names, one per line (1–{MAX_ATTENDEES} attendees)."),
+            ));
+        }
+        let org = self.get_organisation(organisation).await?;
+        let attendees = names.len() as u32;
+        let joined = names
+            .iter()
+            .map(|n| n.as_str())
+            .collect::<Vec<_>>()
+            .join("\n");
+        let today = stockholm_today(now);
+        let user = self.actor().user_id.map(|u| u.get());
+        let id: i64 = with_tx!(self, |tx| {
+            let (round, starts, capacity) = open_meeting!(tx, self.tid(), meeting, now);
+            let already: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM meeting_registrations WHERE tenant_id = $1 AND meeting_id = $2 AND organisation_id = $3",
+            )
+            .bind(self.tid())
+            .bind(meeting)
+            .bind(organisation.get())
+            .fetch_one(&mut *tx)
+            .await?;
+            if already > 0 {
+                return Err(rule(
+                    "meeting",
+                    "Er organisation är redan anmäld till informationsmötet. Avanmäl först om ni vill ändra deltagarna.",
+                    "Your organisation is already registered for the information meeting. Cancel first to change the attendees.",
+                ));
+            }
+            if let Some(c) = capacity {
+                let taken: i64 = sqlx::query_scalar(
+                    "SELECT CAST(COALESCE(SUM(attendees), 0) AS BIGINT) FROM meeting_registrations WHERE tenant_id = $1 AND meeting_id = $2",
+                )
+                .bind(self.tid())
+                .bind(meeting)
+                .fetch_one(&mut *tx)
+                .await?;
+                let left = (c - taken).max(0);
+                if left == 0 {
+                    return Err(rule(
+                        "attendee_names",
+                        format!("Informationsmötet {starts} är fullt: alla {c} platser är tagna."),
+                        format!(
+                            "The information meeting {starts} is full: all {c} seats are taken."
+                        ),
+                    ));
+                }
+                if taken + i64::from(attendees) > c {
+                    return Err(rule(
+                        "attendee_names",
+                        format!("Informationsmötet har bara {left} platser kvar, men ni anmäler {attendees} deltagare. Ta bort namn under Deltagare."),
+                        format!("The information meeting has only {left} seats left, but you register {attendees} attendees. Remove names under Attendees."),
+                    ));
+                }
+            }
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO meeting_registrations (tenant_id, meeting_id, organisation_name, attendees, registered_on, \
+                 organisation_id, attendee_names, email, registered_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+            )
+            .bind(self.tid())
+            .bind(meeting)
+            .bind(org.name.as_str())
+            .bind(int(attendees))
+            .bind(today)
+            .bind(organisation.get())
+            .bind(&joined)
+            .bind(reg.email.as_str())
+            .bind(user)
+            .fetch_one(&mut *tx)
+            .await?;
+            crate::audit_append!(
+                tx,
+                self,
+                Change::create(
+                    "meeting_registrations",
+                    id,
+                    &json!({"round_id": round, "meeting_id": meeting, "organisation_id": organisation,
+                        "organisation_name": org.name, "attendees": attendees,
+                        "attendee_names": names, "email": reg.email})
+                )
+            );
+            id
+        });
+        Ok(id)
+    }
+
+    /// A supplier cancels its organisation's registration for a meeting, before the
+    /// meeting starts. `NotFound` when the organisation has none (or the meeting is not
+    /// the supplier's to see).
+    pub async fn cancel_meeting_registration(
+        &self,
+        meeting: i64,
+        organisation: OrganisationId,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        with_tx!(self, |tx| {
+            let (round, _, _) = open_meeting!(tx, self.tid(), meeting, now);
+            let gone: Option<(i64, i64)> = sqlx::query_as(
+                "DELETE FROM meeting_registrations WHERE tenant_id = $1 AND meeting_id = $2 AND organisation_id = $3 \
+                 RETURNING id, attendees",
+            )
+            .bind(self.tid())
+            .bind(meeting)
+            .bind(organisation.get())
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((id, attendees)) = gone else {
+                return Err(StoreError::NotFound {
+                    entity: "meeting_registration",
+                });
+            };
+            crate::audit_append!(
+                tx,
+                self,
+                Change::action(
+                    "delete",
+                    "meeting_registrations",
+                    Some(id.to_string()),
+                    Some(json!({"round_id": round, "meeting_id": meeting,
+                        "organisation_id": organisation, "attendees": attendees}))
+                )
+            );
+        });
+        Ok(())
     }
 
     // ---- Questions and answers --------------------------------------------------------

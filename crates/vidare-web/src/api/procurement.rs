@@ -8,7 +8,8 @@
 //! pages refuse. A read of sealed tenders before the deadline answers 423 and is written
 //! to the audit log.
 
-use axum::extract::State;
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{Multipart, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -28,9 +29,15 @@ use vidare_store::repo::tendering::{NewInvitation, Tender, TenderDraft, TenderLo
 use vidare_store::StoreError;
 
 use super::rounds::{LotOut, RoundOut};
-use super::{envelopes, AbsenceRuleCode, Amount, ApiJson, ApiPath, Caller, ProblemDoc, Problems};
+use super::{
+    envelopes, AbsenceRuleCode, Amount, ApiJson, ApiPath, ApiQuery, Caller, Paging, ProblemDoc,
+    Problems,
+};
 use crate::error::{ApiError, FieldProblem};
-use crate::pages::procurement::{parse_criteria_api, parse_lot_api, parse_round_api, Errors};
+use crate::pages::procurement::{
+    parse_criteria_api, parse_lot_api, parse_meeting, parse_registration, parse_round_api,
+    parse_supplier_registration, read_upload, with_upload_limit, Errors,
+};
 use crate::routes::{access, Access, RouteDef};
 use crate::AppState;
 
@@ -56,6 +63,36 @@ pub fn routes() -> Vec<RouteDef> {
             access::PROCUREMENT,
             invite,
         ),
+        RouteDef::get(
+            "/api/v1/rounds/{id}/meetings",
+            access::PROCUREMENT,
+            list_meetings,
+        ),
+        RouteDef::post(
+            "/api/v1/rounds/{id}/meetings",
+            access::PROCUREMENT,
+            create_meeting,
+        ),
+        RouteDef::get(
+            "/api/v1/rounds/{id}/meetings/{meeting}/registrations",
+            access::PROCUREMENT,
+            list_registrations,
+        ),
+        RouteDef::post(
+            "/api/v1/rounds/{id}/meetings/{meeting}/registrations",
+            access::PROCUREMENT,
+            record_registration,
+        ),
+        RouteDef::get(
+            "/api/v1/rounds/{id}/documents",
+            access::PROCUREMENT,
+            list_documents,
+        ),
+        with_upload_limit(RouteDef::post(
+            "/api/v1/rounds/{id}/documents",
+            access::PROCUREMENT,
+            upload_document,
+        )),
         RouteDef::get(
             "/api/v1/rounds/{id}/questions",
             access::PROCUREMENT,
@@ -97,6 +134,17 @@ pub fn routes() -> Vec<RouteDef> {
         ),
         RouteDef::post("/api/v1/tenders/{id}/questions", access::SUPPLIER, ask),
         RouteDef::post("/api/v1/declarations", access::SUPPLIER, declare),
+        RouteDef::get("/api/v1/meetings", access::SUPPLIER, open_meetings),
+        RouteDef::post(
+            "/api/v1/meetings/{id}/registrations",
+            access::SUPPLIER,
+            register_own,
+        ),
+        RouteDef::post(
+            "/api/v1/meetings/{id}/registrations/cancel",
+            access::SUPPLIER,
+            cancel_own,
+        ),
     ]
 }
 
@@ -112,6 +160,15 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         publish,
         outreach,
         invite,
+        list_meetings,
+        create_meeting,
+        list_registrations,
+        record_registration,
+        list_documents,
+        upload_document,
+        open_meetings,
+        register_own,
+        cancel_own,
         questions,
         answer,
         tenders,
@@ -175,6 +232,21 @@ fn store_err(caller: &Caller, e: StoreError) -> ApiError {
         }
         e => caller.store_error(e),
     }
+}
+
+/// 413: a file over the store's limit, naming the field `file`.
+fn too_large(lang: Lang) -> ApiError {
+    let message = crate::i18n::t(lang, "proc.upload_too_large").to_string();
+    let mut e = ApiError::invalid(
+        lang,
+        vec![FieldProblem {
+            field: "file".into(),
+            message: message.clone(),
+        }],
+    );
+    e.status = StatusCode::PAYLOAD_TOO_LARGE.as_u16();
+    e.title = message;
+    e
 }
 
 fn created<T: Serialize>(location: String, body: T) -> Response {
@@ -691,6 +763,369 @@ pub(super) async fn invite(
                 sent_on: i.sent_on,
                 emailed_at: i.emailed_at,
             },
+        },
+    ))
+}
+
+// ---- Information meetings and round documents ------------------------------------------
+
+envelopes!(item MeetingOut => MeetingItem);
+envelopes!(list MeetingOut => MeetingList);
+
+fn meeting_out(m: &vidare_store::repo::tendering::Meeting) -> MeetingOut {
+    MeetingOut {
+        id: m.id,
+        starts_at: m.starts_at.local().format("%Y-%m-%dT%H:%M").to_string(),
+        place: m.place.clone(),
+        capacity: m.capacity,
+        registered: m.registrations.iter().map(|r| r.attendees).sum(),
+    }
+}
+
+/// Information meetings of a round
+#[utoipa::path(get, path = "/api/v1/rounds/{id}/meetings", tag = "procurement", operation_id = "list_meetings",
+    params(("id" = i64, Path, description = "The round."), Paging),
+    responses((status = 200, description = "A page of the round's meetings, earliest first.", body = MeetingList),
+        (status = 400, description = "A query parameter is invalid.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such round.", body = ProblemDoc, content_type = "application/problem+json")))]
+pub(super) async fn list_meetings(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(paging): ApiQuery<Paging>,
+) -> Result<Json<MeetingList>, ApiError> {
+    let page = paging.resolve(caller.lang)?;
+    let s = caller.scoped(state.store());
+    let round = RoundId(id);
+    s.get_round(round)
+        .await
+        .map_err(|e| caller.store_error(e))?;
+    let all = s
+        .meetings_of_round(round)
+        .await
+        .map_err(|e| caller.store_error(e))?;
+    let (rows, meta) = Paging::slice(page, all);
+    Ok(Json(MeetingList {
+        data: rows.iter().map(meeting_out).collect(),
+        meta,
+    }))
+}
+
+/// An information meeting to hold, as the outreach page's form takes it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MeetingIn {
+    /// Europe/Stockholm local time (`2031-02-10T13:00`), in the future.
+    pub starts_at: String,
+    /// Where, or a link to the online meeting; at most 300 characters.
+    pub place: String,
+    /// Seats, 1–10 000; absent for no limit.
+    #[serde(default)]
+    pub capacity: Option<u32>,
+}
+
+/// Schedule an information meeting
+///
+/// The same rules as the outreach page: the start in the future (Stockholm time), a
+/// place or link, and an optional capacity of 1–10 000 seats.
+#[utoipa::path(post, path = "/api/v1/rounds/{id}/meetings", tag = "procurement", operation_id = "create_meeting", request_body = MeetingIn,
+    params(("id" = i64, Path, description = "The round.")),
+    responses((status = 201, description = "Scheduled.", body = MeetingItem),
+        (status = 400, description = "Not JSON of the expected shape.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such round.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields; `errors` names each.", body = ProblemDoc, content_type = "application/problem+json")))]
+pub(super) async fn create_meeting(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(b): ApiJson<MeetingIn>,
+) -> Result<Response, ApiError> {
+    let round = RoundId(id);
+    let s = caller.scoped(state.store());
+    s.get_round(round)
+        .await
+        .map_err(|e| caller.store_error(e))?;
+    let capacity = b.capacity.map(|c| c.to_string()).unwrap_or_default();
+    let new = parse_meeting(caller.lang, &b.starts_at, &b.place, &capacity, state.now())
+        .map_err(|e| invalid(caller.lang, e))?;
+    let meeting = s
+        .insert_meeting(round, &new)
+        .await
+        .map_err(|e| caller.store_error(e))?;
+    let m = s
+        .meetings_of_round(round)
+        .await
+        .map_err(|e| caller.store_error(e))?
+        .into_iter()
+        .find(|m| m.id == meeting)
+        .ok_or_else(|| caller.not_found())?;
+    Ok(created(
+        format!("/api/v1/rounds/{id}/meetings"),
+        MeetingItem {
+            data: meeting_out(&m),
+        },
+    ))
+}
+
+/// A registration for an information meeting.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegistrationOut {
+    pub id: i64,
+    pub organisation_name: String,
+    /// The supplier organisation that registered itself; absent when the procurement
+    /// officer recorded the registration by name.
+    pub organisation_id: Option<i64>,
+    pub attendees: u32,
+    /// The attendees' names, when the supplier gave them.
+    pub attendee_names: Vec<String>,
+    /// The contact address the supplier gave.
+    pub email: Option<String>,
+    pub registered_on: NaiveDate,
+}
+envelopes!(item RegistrationOut => RegistrationItem);
+envelopes!(list RegistrationOut => RegistrationList);
+
+impl From<vidare_store::repo::tendering::Registration> for RegistrationOut {
+    fn from(r: vidare_store::repo::tendering::Registration) -> Self {
+        RegistrationOut {
+            id: r.id,
+            organisation_name: r.organisation_name,
+            organisation_id: r.organisation_id.map(|o| o.get()),
+            attendees: r.attendees,
+            attendee_names: r.attendee_names,
+            email: r.email,
+            registered_on: r.registered_on,
+        }
+    }
+}
+
+async fn meeting_of(
+    s: &vidare_store::Scoped<'_>,
+    round: RoundId,
+    meeting: i64,
+) -> Result<vidare_store::repo::tendering::Meeting, StoreError> {
+    s.meetings_of_round(round)
+        .await?
+        .into_iter()
+        .find(|m| m.id == meeting)
+        .ok_or(StoreError::NotFound {
+            entity: "information_meeting",
+        })
+}
+
+/// Registrations for an information meeting
+#[utoipa::path(get, path = "/api/v1/rounds/{id}/meetings/{meeting}/registrations", tag = "procurement", operation_id = "list_meeting_registrations",
+    params(("id" = i64, Path, description = "The round."), ("meeting" = i64, Path, description = "The meeting."), Paging),
+    responses((status = 200, description = "A page of registrations, oldest first.", body = RegistrationList),
+        (status = 400, description = "A query parameter is invalid.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such round or meeting.", body = ProblemDoc, content_type = "application/problem+json")))]
+pub(super) async fn list_registrations(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath((id, meeting)): ApiPath<(i64, i64)>,
+    ApiQuery(paging): ApiQuery<Paging>,
+) -> Result<Json<RegistrationList>, ApiError> {
+    let page = paging.resolve(caller.lang)?;
+    let s = caller.scoped(state.store());
+    let m = meeting_of(&s, RoundId(id), meeting)
+        .await
+        .map_err(|e| caller.store_error(e))?;
+    let (rows, meta) = Paging::slice(page, m.registrations);
+    Ok(Json(RegistrationList {
+        data: rows.into_iter().map(RegistrationOut::from).collect(),
+        meta,
+    }))
+}
+
+/// A registration the procurement officer records, as the outreach page's form takes it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegistrationIn {
+    /// The registering organisation's name, at most 200 characters.
+    pub organisation_name: String,
+    /// 1–50, within the seats left.
+    pub attendees: u32,
+}
+
+/// Record a registration for an information meeting
+#[utoipa::path(post, path = "/api/v1/rounds/{id}/meetings/{meeting}/registrations", tag = "procurement", operation_id = "record_meeting_registration", request_body = RegistrationIn,
+    params(("id" = i64, Path, description = "The round."), ("meeting" = i64, Path, description = "The meeting.")),
+    responses((status = 201, description = "Recorded.", body = RegistrationItem),
+        (status = 400, description = "Not JSON of the expected shape.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such round or meeting.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, or more attendees than seats left.", body = ProblemDoc, content_type = "application/problem+json")))]
+pub(super) async fn record_registration(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath((id, meeting)): ApiPath<(i64, i64)>,
+    ApiJson(b): ApiJson<RegistrationIn>,
+) -> Result<Response, ApiError> {
+    let round = RoundId(id);
+    let s = caller.scoped(state.store());
+    meeting_of(&s, round, meeting)
+        .await
+        .map_err(|e| caller.store_error(e))?;
+    let (name, attendees) =
+        parse_registration(caller.lang, &b.organisation_name, &b.attendees.to_string())
+            .map_err(|e| invalid(caller.lang, e))?;
+    let reg = s
+        .register_for_meeting(
+            round,
+            meeting,
+            &name,
+            attendees,
+            stockholm_today(state.now()),
+        )
+        .await
+        .map_err(|e| caller.store_error(e))?;
+    let r = meeting_of(&s, round, meeting)
+        .await
+        .map_err(|e| caller.store_error(e))?
+        .registrations
+        .into_iter()
+        .find(|r| r.id == reg)
+        .ok_or_else(|| caller.not_found())?;
+    Ok(created(
+        format!("/api/v1/rounds/{id}/meetings/{meeting}/registrations"),
+        RegistrationItem { data: r.into() },
+    ))
+}
+
+/// A procurement document of a round, without its content.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RoundDocumentOut {
+    pub id: i64,
+    pub title: String,
+    pub filename: String,
+    pub mime: String,
+    /// Bytes.
+    pub size: i64,
+    pub uploaded_at: DateTime<Utc>,
+    /// Where the public downloads it (once the round is advertised).
+    pub download: String,
+}
+envelopes!(item RoundDocumentOut => RoundDocumentItem);
+envelopes!(list RoundDocumentOut => RoundDocumentList);
+
+fn document_out(
+    round: RoundId,
+    d: vidare_store::repo::tendering::DocumentMeta,
+) -> RoundDocumentOut {
+    RoundDocumentOut {
+        download: format!("/annonser/{round}/dokument/{}", d.id),
+        id: d.id,
+        title: d.title,
+        filename: d.filename,
+        mime: d.mime,
+        size: d.size,
+        uploaded_at: d.uploaded_at,
+    }
+}
+
+/// Procurement documents of a round
+#[utoipa::path(get, path = "/api/v1/rounds/{id}/documents", tag = "procurement", operation_id = "list_round_documents",
+    params(("id" = i64, Path, description = "The round."), Paging),
+    responses((status = 200, description = "A page of the round's documents, oldest first.", body = RoundDocumentList),
+        (status = 400, description = "A query parameter is invalid.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such round.", body = ProblemDoc, content_type = "application/problem+json")))]
+pub(super) async fn list_documents(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(paging): ApiQuery<Paging>,
+) -> Result<Json<RoundDocumentList>, ApiError> {
+    let page = paging.resolve(caller.lang)?;
+    let round = RoundId(id);
+    let s = caller.scoped(state.store());
+    s.get_round(round)
+        .await
+        .map_err(|e| caller.store_error(e))?;
+    let all = s
+        .round_documents(round)
+        .await
+        .map_err(|e| caller.store_error(e))?;
+    let (rows, meta) = Paging::slice(page, all);
+    Ok(Json(RoundDocumentList {
+        data: rows.into_iter().map(|d| document_out(round, d)).collect(),
+        meta,
+    }))
+}
+
+/// A document upload, as the round page's form sends it (`multipart/form-data`).
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)]
+pub struct DocumentUpload {
+    /// The document's title on the notice, at most 200 characters.
+    pub title: String,
+    /// The file: PDF, Word, OpenDocument text, Excel or plain text, at most 10 MiB.
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
+}
+
+/// Upload a procurement document
+///
+/// A `multipart/form-data` body with the text field `title` and the file in the field
+/// `file` (its part's `Content-Type` is the document's type; a PDF is recognised by its
+/// content). At most 10 MiB; a larger body is refused with 413 naming `file`. Shown on
+/// the public notice once the round is advertised.
+#[utoipa::path(post, path = "/api/v1/rounds/{id}/documents", tag = "procurement", operation_id = "upload_round_document",
+    request_body(content = DocumentUpload, content_type = "multipart/form-data"),
+    params(("id" = i64, Path, description = "The round.")),
+    responses((status = 201, description = "Stored.", body = RoundDocumentItem),
+        (status = 400, description = "Not a readable multipart form.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such round.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than the 10 MiB the store accepts; `errors` names `file`.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "A missing title or file, a file over 10 MiB or of a type not accepted; `errors` names the field.", body = ProblemDoc, content_type = "application/problem+json")))]
+pub(super) async fn upload_document(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    form: Result<Multipart, MultipartRejection>,
+) -> Result<Response, ApiError> {
+    let round = RoundId(id);
+    let lang = caller.lang;
+    let upload = read_upload(form).await.map_err(|()| {
+        super::extract::bad_field(
+            lang,
+            "file",
+            crate::i18n::t(lang, "proc.upload_unreadable").to_string(),
+        )
+    })?;
+    // A file over the limit (or a body cut off at the route's limit, which may have
+    // lost the other fields) is refused first.
+    if upload
+        .file
+        .as_ref()
+        .is_some_and(|f| f.content.len() > vidare_store::repo::tendering::MAX_DOCUMENT_BYTES)
+    {
+        return Err(too_large(lang));
+    }
+    let mut p = Problems::new(lang);
+    let title = p.parse("title", Text::parse_max(upload.field("title"), 200));
+    let file = upload.file.filter(|f| !f.content.is_empty());
+    if file.is_none() {
+        p.add("file", crate::i18n::t(lang, "proc.upload_missing"));
+    }
+    p.finish()?;
+    let (Some(title), Some(file)) = (title, file) else {
+        return Err(ApiError::invalid(lang, Vec::new()));
+    };
+    let s = caller.scoped(state.store());
+    let doc = s
+        .insert_round_document(round, &title, &file, state.now())
+        .await
+        .map_err(|e| caller.store_error(e))?;
+    let d = s
+        .round_documents(round)
+        .await
+        .map_err(|e| caller.store_error(e))?
+        .into_iter()
+        .find(|d| d.id == doc)
+        .ok_or_else(|| caller.not_found())?;
+    Ok(created(
+        format!("/api/v1/rounds/{id}/documents"),
+        RoundDocumentItem {
+            data: document_out(round, d),
         },
     ))
 }
@@ -1723,4 +2158,161 @@ pub(super) async fn declare(
             },
         },
     ))
+}
+
+// ---- A supplier's registrations for information meetings ----------------------------
+
+/// An information meeting of an advertised round, as a supplier sees it: the seats left
+/// and only its own organisation's registration.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OpenMeetingOut {
+    pub id: i64,
+    pub round_id: i64,
+    pub round_title: String,
+    /// Europe/Stockholm local time.
+    pub starts_at: String,
+    pub place: String,
+    pub capacity: Option<u32>,
+    /// Seats left; absent when the meeting has no limit.
+    pub seats_left: Option<u32>,
+    /// Whether registering or cancelling is still possible (the meeting has not begun).
+    pub open: bool,
+    /// The caller's organisation's registration, if any.
+    pub registration: Option<RegistrationOut>,
+}
+envelopes!(list OpenMeetingOut => OpenMeetingList);
+
+/// Information meetings of advertised rounds, with the caller's own registration
+#[utoipa::path(get, path = "/api/v1/meetings", tag = "procurement", operation_id = "list_open_meetings",
+    params(Paging),
+    responses((status = 200, description = "A page of meetings of published rounds.", body = OpenMeetingList),
+        (status = 400, description = "A query parameter is invalid.", body = ProblemDoc, content_type = "application/problem+json")))]
+pub(super) async fn open_meetings(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(paging): ApiQuery<Paging>,
+) -> Result<Json<OpenMeetingList>, ApiError> {
+    let page = paging.resolve(caller.lang)?;
+    let org = own_org(&caller)?;
+    let s = caller.scoped(state.store());
+    let now = state.now();
+    let mut all = Vec::new();
+    let rounds = s.list_rounds().await.map_err(|e| caller.store_error(e))?;
+    for r in rounds {
+        if r.status != vidare_domain::model::procurement::RoundStatus::Published {
+            continue;
+        }
+        let meetings = s
+            .meetings_of_round(r.id)
+            .await
+            .map_err(|e| caller.store_error(e))?;
+        for m in meetings {
+            let taken: u32 = m.registrations.iter().map(|x| x.attendees).sum();
+            all.push(OpenMeetingOut {
+                id: m.id,
+                round_id: r.id.get(),
+                round_title: r.title.to_string(),
+                starts_at: m.starts_at.local().format("%Y-%m-%dT%H:%M").to_string(),
+                place: m.place.clone(),
+                capacity: m.capacity,
+                seats_left: m.capacity.map(|c| c.saturating_sub(taken)),
+                open: !m.starts_at.has_passed(now),
+                registration: m
+                    .registrations
+                    .into_iter()
+                    .find(|x| x.organisation_id == Some(org))
+                    .map(RegistrationOut::from),
+            });
+        }
+    }
+    let (rows, meta) = Paging::slice(page, all);
+    Ok(Json(OpenMeetingList { data: rows, meta }))
+}
+
+/// The caller's organisation's registration for an information meeting.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OwnRegistrationIn {
+    /// The attendees' names, 1–50, each at most 200 characters.
+    pub attendee_names: Vec<String>,
+    /// Where to reach the attendees.
+    pub email: String,
+}
+
+/// Register the caller's organisation for an information meeting
+///
+/// Refused (422 naming the field) after the meeting has begun (`meeting`), when the
+/// organisation is already registered (`meeting`), or when there are fewer seats left
+/// than names (`attendee_names`). A meeting of a round that is not advertised, or of
+/// another municipality, is 404.
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/registrations", tag = "procurement", operation_id = "register_for_meeting", request_body = OwnRegistrationIn,
+    params(("id" = i64, Path, description = "The meeting.")),
+    responses((status = 201, description = "Registered.", body = RegistrationItem),
+        (status = 400, description = "Not JSON of the expected shape.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such meeting of an advertised round.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, full, begun or already registered; `errors` names the field.", body = ProblemDoc, content_type = "application/problem+json")))]
+pub(super) async fn register_own(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(b): ApiJson<OwnRegistrationIn>,
+) -> Result<Response, ApiError> {
+    let org = own_org(&caller)?;
+    let reg = parse_supplier_registration(caller.lang, &b.attendee_names, &b.email)
+        .map_err(|e| invalid(caller.lang, e))?;
+    let s = caller.scoped(state.store());
+    let reg_id = s
+        .register_organisation_for_meeting(id, org, &reg, state.now())
+        .await
+        .map_err(|e| caller.store_error(e))?;
+    let r = own_registration(&s, id, reg_id)
+        .await
+        .map_err(|e| caller.store_error(e))?;
+    Ok(created(
+        "/api/v1/meetings".into(),
+        RegistrationItem { data: r.into() },
+    ))
+}
+
+/// One registration of a meeting, found through the meeting's round.
+async fn own_registration(
+    s: &vidare_store::Scoped<'_>,
+    meeting: i64,
+    reg: i64,
+) -> Result<vidare_store::repo::tendering::Registration, StoreError> {
+    for r in s.list_rounds().await? {
+        for m in s.meetings_of_round(r.id).await? {
+            if m.id == meeting {
+                if let Some(x) = m.registrations.into_iter().find(|x| x.id == reg) {
+                    return Ok(x);
+                }
+            }
+        }
+    }
+    Err(StoreError::NotFound {
+        entity: "meeting_registration",
+    })
+}
+
+/// Cancel the caller's organisation's registration for an information meeting
+///
+/// Before the meeting begins (else 422 naming `meeting`); 404 when the organisation has
+/// no registration for it.
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/registrations/cancel", tag = "procurement", operation_id = "cancel_meeting_registration",
+    params(("id" = i64, Path, description = "The meeting.")),
+    responses((status = 204, description = "Cancelled."),
+        (status = 404, description = "No registration of the caller's organisation for that meeting.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "The meeting has begun.", body = ProblemDoc, content_type = "application/problem+json")))]
+pub(super) async fn cancel_own(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<StatusCode, ApiError> {
+    let org = own_org(&caller)?;
+    caller
+        .scoped(state.store())
+        .cancel_meeting_registration(id, org, state.now())
+        .await
+        .map_err(|e| caller.store_error(e))?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -69,6 +69,9 @@ pub const TABLE: &[(&str, &str, &[Who])] = &[
     ("POST", "/portal/anbud/{id}/lamna", SUPPLIER),
     ("POST", "/portal/anbud/{id}/fragor", SUPPLIER),
     ("GET", "/portal/anbud/{id}/beslut", SUPPLIER),
+    ("GET", "/portal/moten", SUPPLIER),
+    ("POST", "/portal/moten/{meeting}/anmalan", SUPPLIER),
+    ("POST", "/portal/moten/{meeting}/avanmalan", SUPPLIER),
     // The public notices.
     ("GET", "/annonser", EVERYONE),
     ("GET", "/annonser/{id}", EVERYONE),
@@ -81,6 +84,20 @@ pub const TABLE: &[(&str, &str, &[Who])] = &[
     ("POST", "/api/v1/rounds/{id}/publish", OFFICER),
     ("GET", "/api/v1/rounds/{id}/outreach", OFFICER),
     ("POST", "/api/v1/rounds/{id}/invitations", OFFICER),
+    ("GET", "/api/v1/rounds/{id}/meetings", OFFICER),
+    ("POST", "/api/v1/rounds/{id}/meetings", OFFICER),
+    (
+        "GET",
+        "/api/v1/rounds/{id}/meetings/{meeting}/registrations",
+        OFFICER,
+    ),
+    (
+        "POST",
+        "/api/v1/rounds/{id}/meetings/{meeting}/registrations",
+        OFFICER,
+    ),
+    ("GET", "/api/v1/rounds/{id}/documents", OFFICER),
+    ("POST", "/api/v1/rounds/{id}/documents", OFFICER),
     ("GET", "/api/v1/rounds/{id}/questions", OFFICER),
     (
         "POST",
@@ -102,6 +119,13 @@ pub const TABLE: &[(&str, &str, &[Who])] = &[
     ("POST", "/api/v1/tenders/{id}/submit", SUPPLIER),
     ("POST", "/api/v1/tenders/{id}/questions", SUPPLIER),
     ("POST", "/api/v1/declarations", SUPPLIER),
+    ("GET", "/api/v1/meetings", SUPPLIER),
+    ("POST", "/api/v1/meetings/{id}/registrations", SUPPLIER),
+    (
+        "POST",
+        "/api/v1/meetings/{id}/registrations/cancel",
+        SUPPLIER,
+    ),
 ];
 
 /// Sample ids for path parameters, keyed by the path segment before the parameter
@@ -112,6 +136,7 @@ pub async fn samples(_app: &TestApp) -> Vec<(&'static str, String)> {
     [
         ("inbjudningar", "1"),
         ("moten", "1"),
+        ("meetings", "1"),
         ("fragor", "1"),
         ("questions", "1"),
         ("kvalificering", "1"),

@@ -17,20 +17,26 @@ mod portal;
 mod rounds;
 mod tendering;
 
+pub(crate) use outreach::{parse_meeting, parse_registration, parse_supplier_registration};
 pub(crate) use rounds::{parse_criteria_api, parse_lot_api, parse_round_api};
 
+use askama::Template;
 use axum::extract::multipart::MultipartRejection;
-use axum::extract::Multipart;
-use axum::http::header;
+use axum::extract::{DefaultBodyLimit, Multipart, Request};
+use axum::http::{header, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use vidare_domain::model::procurement::{LegalBasis, PlacementType, ProcurementRound, RoundStatus};
 use vidare_domain::Lang;
 use vidare_store::StoreError;
 
-use crate::pages::Ctx;
+use crate::error::{ApiError, FieldProblem};
+use crate::pages::{render, Ctx, Page};
 use crate::routes::RouteDef;
+use crate::session::Principal;
 
-/// Every page route of this area.
+/// Every page route of this area; the file uploads accept bodies up to the store's
+/// document limit ([`with_upload_limit`]).
 pub fn routes() -> Vec<RouteDef> {
     [
         rounds::routes(),
@@ -41,7 +47,92 @@ pub fn routes() -> Vec<RouteDef> {
     ]
     .into_iter()
     .flatten()
+    .map(|def| {
+        if UPLOAD_PAGES.contains(&def.path) && def.method == axum::http::Method::POST {
+            with_upload_limit(def)
+        } else {
+            def
+        }
+    })
     .collect()
+}
+
+/// The pages that take a document upload.
+const UPLOAD_PAGES: &[&str] = &[
+    "/upphandlingar/{id}/dokument",
+    "/portal/anbud/{id}/dokument",
+];
+
+/// The largest request body of an upload route: the store's largest document plus room
+/// for the form's other fields and the multipart framing.
+pub const UPLOAD_BODY_LIMIT: usize = vidare_store::repo::tendering::MAX_DOCUMENT_BYTES + 256 * 1024;
+
+/// Lets an upload route read bodies up to [`UPLOAD_BODY_LIMIT`] (axum's default is
+/// 2 MB) and answers a larger one, announced by its `Content-Length`, with 413 and a
+/// message naming the file field: a page in the user's language, or a problem
+/// document from the API. A larger body sent without a length is cut off while read
+/// and the handler reports the file as too large ([`read_upload`]).
+pub fn with_upload_limit(mut def: RouteDef) -> RouteDef {
+    def.handler = def
+        .handler
+        .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT))
+        .layer(axum::middleware::from_fn(refuse_oversized));
+    def
+}
+
+async fn refuse_oversized(req: Request, next: Next) -> Response {
+    let announced = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    match announced {
+        Some(n) if n > UPLOAD_BODY_LIMIT as u64 => too_large(&req),
+        _ => next.run(req).await,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "procurement/too_large.html")]
+struct TooLarge {
+    page: Page,
+    message: String,
+    back: String,
+}
+
+/// 413 for an upload over the limit, naming the field `file`.
+fn too_large(req: &Request) -> Response {
+    let lang = crate::session::lang_of(req);
+    let message = crate::i18n::t(lang, "proc.upload_too_large").to_string();
+    let path = req.uri().path().to_string();
+    if path.starts_with("/api/") {
+        let mut e = ApiError::invalid(
+            lang,
+            vec![FieldProblem {
+                field: "file".into(),
+                message: message.clone(),
+            }],
+        );
+        e.status = StatusCode::PAYLOAD_TOO_LARGE.as_u16();
+        e.title = message;
+        return e.into_response();
+    }
+    let principal = req.extensions().get::<Principal>().cloned();
+    let page = TooLarge {
+        page: Page::bare(
+            lang,
+            principal,
+            crate::i18n::t(lang, "proc.too_large_title"),
+            &path,
+        ),
+        message,
+        // The form's page: the upload path without its last segment.
+        back: path
+            .rsplit_once('/')
+            .map(|(p, _)| p.to_string())
+            .unwrap_or_else(|| "/".into()),
+    };
+    (StatusCode::PAYLOAD_TOO_LARGE, render(&page, lang)).into_response()
 }
 
 /// Problems with a submitted form, one per field, shown beside the field and in a
@@ -198,7 +289,10 @@ impl Upload {
 }
 
 /// Reads a multipart form with at most one file (in the field `file`), keeping the text
-/// fields. `Err` when the body is not a readable form.
+/// fields. `Err` when the body is not a readable form. A file over the store's limit
+/// stops the reading: it comes back longer than the limit (and what followed it is
+/// dropped), so that the store refuses it with its message naming the field; so does a
+/// body cut off at the route's limit ([`with_upload_limit`]).
 pub async fn read_upload(form: Result<Multipart, MultipartRejection>) -> Result<Upload, ()> {
     let mut form = form.map_err(|_| ())?;
     let mut out = Upload {
@@ -206,7 +300,23 @@ pub async fn read_upload(form: Result<Multipart, MultipartRejection>) -> Result<
         file: None,
     };
     let limit = vidare_store::repo::tendering::MAX_DOCUMENT_BYTES;
-    while let Some(mut field) = form.next_field().await.map_err(|_| ())? {
+    let oversized = |out: &mut Upload, filename: String| {
+        out.file = Some(vidare_store::repo::tendering::NewFile {
+            filename,
+            mime: "application/octet-stream".into(),
+            content: vec![0; limit + 1],
+        });
+    };
+    loop {
+        let mut field = match form.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                oversized(&mut out, String::new());
+                break;
+            }
+            Err(_) => return Err(()),
+        };
         let name = field.name().unwrap_or_default().to_string();
         if name == "file" {
             let filename = field.file_name().unwrap_or_default().to_string();
@@ -215,20 +325,38 @@ pub async fn read_upload(form: Result<Multipart, MultipartRejection>) -> Result<
                 .unwrap_or("application/octet-stream")
                 .to_string();
             let mut content = Vec::new();
-            while let Some(chunk) = field.chunk().await.map_err(|_| ())? {
-                content.extend_from_slice(&chunk);
+            loop {
+                match field.chunk().await {
+                    Ok(Some(chunk)) => content.extend_from_slice(&chunk),
+                    Ok(None) => break,
+                    Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                        oversized(&mut out, filename);
+                        return Ok(out);
+                    }
+                    Err(_) => return Err(()),
+                }
                 if content.len() > limit {
                     break;
                 }
             }
+            let too_big = content.len() > limit;
             out.file = Some(vidare_store::repo::tendering::NewFile {
                 filename,
                 mime: sniff_mime(&mime, &content),
                 content,
             });
+            if too_big {
+                return Ok(out);
+            }
         } else {
-            let text = field.text().await.map_err(|_| ())?;
-            out.fields.push((name, text));
+            match field.text().await {
+                Ok(text) => out.fields.push((name, text)),
+                Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                    oversized(&mut out, String::new());
+                    break;
+                }
+                Err(_) => return Err(()),
+            }
         }
     }
     Ok(out)

@@ -13,7 +13,7 @@ use vidare_domain::ids::RoundId;
 use vidare_domain::model::procurement::RoundStatus;
 use vidare_domain::model::{Email, Text};
 use vidare_domain::Localized;
-use vidare_store::repo::tendering::{NewInvitation, NewMeeting};
+use vidare_store::repo::tendering::{NewInvitation, NewMeeting, NewSupplierRegistration};
 use vidare_store::repo::Page as StorePage;
 
 use super::rounds::{parse_count, parse_deadline};
@@ -183,11 +183,19 @@ async fn invitations_page(
                     .registrations
                     .iter()
                     .map(|r| {
-                        (
-                            r.organisation_name.clone(),
-                            r.attendees,
-                            r.registered_on.to_string(),
-                        )
+                        // A supplier's own registration names its attendees and contact.
+                        let mut who = r.organisation_name.clone();
+                        if !r.attendee_names.is_empty() || r.email.is_some() {
+                            let mut extra = r.attendee_names.join(", ");
+                            if let Some(e) = &r.email {
+                                if !extra.is_empty() {
+                                    extra.push_str("; ");
+                                }
+                                extra.push_str(e);
+                            }
+                            who = format!("{who} ({extra})");
+                        }
+                        (who, r.attendees, r.registered_on.to_string())
                     })
                     .collect(),
             })
@@ -465,6 +473,109 @@ struct MeetingForm {
     capacity: String,
 }
 
+/// Checks an information meeting as the page's form and the API give it: the start in
+/// Stockholm time (in the future), the place or link (at most 300 characters) and, if
+/// given, the capacity (1–10 000). Every field's problem is reported together.
+pub(crate) fn parse_meeting(
+    lang: vidare_domain::Lang,
+    starts_at: &str,
+    place: &str,
+    capacity: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<NewMeeting, Errors> {
+    let mut errors = Errors::default();
+    let starts_at = parse_deadline(lang, &mut errors, "starts_at", starts_at);
+    if let Some(d) = &starts_at {
+        if d.has_passed(now) {
+            errors.add("starts_at", crate::i18n::t(lang, "proc.meeting_in_future"));
+        }
+    }
+    let place = match Text::parse_max(place, 300) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            errors.add("place", e.message(lang));
+            None
+        }
+    };
+    let capacity = if capacity.trim().is_empty() {
+        None
+    } else {
+        parse_count(lang, &mut errors, "capacity", capacity, 1, 10_000).map(|c| c as u32)
+    };
+    match (starts_at, place, errors.is_empty()) {
+        (Some(starts_at), Some(place), true) => Ok(NewMeeting {
+            starts_at,
+            place,
+            capacity,
+        }),
+        _ => Err(errors),
+    }
+}
+
+/// Checks a registration the procurement officer records: the organisation's name (at
+/// most 200 characters) and the number of attendees (1–50).
+pub(crate) fn parse_registration(
+    lang: vidare_domain::Lang,
+    organisation_name: &str,
+    attendees: &str,
+) -> Result<(Text, u32), Errors> {
+    let mut errors = Errors::default();
+    let name = match Text::parse_max(organisation_name, 200) {
+        Ok(n) => Some(n),
+        Err(e) => {
+            errors.add("organisation_name", e.message(lang));
+            None
+        }
+    };
+    let attendees = parse_count(lang, &mut errors, "attendees", attendees, 1, 50);
+    match (name, attendees) {
+        (Some(n), Some(a)) => Ok((n, a as u32)),
+        _ => Err(errors),
+    }
+}
+
+/// Checks a supplier's own registration: the attendees' names (one per line in the
+/// portal's form, each at most 200 characters, 1–50 of them) and a contact address.
+pub(crate) fn parse_supplier_registration(
+    lang: vidare_domain::Lang,
+    names: &[String],
+    email: &str,
+) -> Result<NewSupplierRegistration, Errors> {
+    let mut errors = Errors::default();
+    let mut parsed = Vec::new();
+    for n in names.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
+        match Text::parse_max(n, 200) {
+            Ok(t) => parsed.push(t),
+            Err(e) => {
+                errors.add("attendee_names", e.message(lang));
+                break;
+            }
+        }
+    }
+    if errors.is_empty()
+        && (parsed.is_empty() || parsed.len() > vidare_store::repo::tendering::MAX_ATTENDEES)
+    {
+        errors.add(
+            "attendee_names",
+            crate::i18n::t(lang, "proc.attendee_names_count"),
+        );
+    }
+    let email = match Email::parse(email) {
+        Ok(e) => Some(e),
+        Err(e) => {
+            errors.add("email", e.message(lang));
+            None
+        }
+    };
+    match (email, errors.is_empty()) {
+        (Some(email), true) => Ok(NewSupplierRegistration {
+            attendee_names: parsed,
+            email,
+        }),
+        _ => Err(errors),
+    }
+}
+
 async fn add_meeting(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -472,40 +583,13 @@ async fn add_meeting(
     Form(f): Form<MeetingForm>,
 ) -> Response {
     let round = RoundId(id);
+    let new = match parse_meeting(ctx.lang, &f.starts_at, &f.place, &f.capacity, state.now()) {
+        Ok(m) => m,
+        Err(errors) => return invitations_page(&state, &ctx, round, errors, None).await,
+    };
     let mut errors = Errors::default();
-    let starts_at = parse_deadline(ctx.lang, &mut errors, "starts_at", &f.starts_at);
-    if let Some(d) = &starts_at {
-        if d.has_passed(state.now()) {
-            errors.add("starts_at", ctx.t("proc.meeting_in_future"));
-        }
-    }
-    let place = match Text::parse_max(&f.place, 300) {
-        Ok(p) => Some(p),
-        Err(e) => {
-            errors.add("place", e.message(ctx.lang));
-            None
-        }
-    };
-    let capacity = if f.capacity.trim().is_empty() {
-        None
-    } else {
-        parse_count(ctx.lang, &mut errors, "capacity", &f.capacity, 1, 10_000).map(|c| c as u32)
-    };
-    let (Some(starts_at), Some(place), true) = (starts_at, place, errors.is_empty()) else {
-        return invitations_page(&state, &ctx, round, errors, None).await;
-    };
     let s = ctx.who().scoped(state.store());
-    match s
-        .insert_meeting(
-            round,
-            &NewMeeting {
-                starts_at,
-                place,
-                capacity,
-            },
-        )
-        .await
-    {
+    match s.insert_meeting(round, &new).await {
         Ok(_) => {
             Redirect::to(&format!("/upphandlingar/{round}/inbjudningar?klart=mote")).into_response()
         }
@@ -531,25 +615,18 @@ async fn register(
     Form(f): Form<RegistrationForm>,
 ) -> Response {
     let round = RoundId(id);
+    let (name, attendees) = match parse_registration(ctx.lang, &f.organisation_name, &f.attendees) {
+        Ok(x) => x,
+        Err(errors) => return invitations_page(&state, &ctx, round, errors, None).await,
+    };
     let mut errors = Errors::default();
-    let name = match Text::parse_max(&f.organisation_name, 200) {
-        Ok(n) => Some(n),
-        Err(e) => {
-            errors.add("organisation_name", e.message(ctx.lang));
-            None
-        }
-    };
-    let attendees = parse_count(ctx.lang, &mut errors, "attendees", &f.attendees, 1, 50);
-    let (Some(name), Some(attendees)) = (name, attendees) else {
-        return invitations_page(&state, &ctx, round, errors, None).await;
-    };
     let s = ctx.who().scoped(state.store());
     match s
         .register_for_meeting(
             round,
             meeting,
             &name,
-            attendees as u32,
+            attendees,
             stockholm_today(state.now()),
         )
         .await

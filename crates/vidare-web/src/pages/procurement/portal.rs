@@ -36,6 +36,17 @@ pub(super) fn routes() -> Vec<RouteDef> {
         RouteDef::post("/portal/anbud/{id}/lamna", access::SUPPLIER, submit),
         RouteDef::post("/portal/anbud/{id}/fragor", access::SUPPLIER, ask),
         RouteDef::get("/portal/anbud/{id}/beslut", access::SUPPLIER, decision),
+        RouteDef::get("/portal/moten", access::SUPPLIER, meetings),
+        RouteDef::post(
+            "/portal/moten/{meeting}/anmalan",
+            access::SUPPLIER,
+            register_meeting,
+        ),
+        RouteDef::post(
+            "/portal/moten/{meeting}/avanmalan",
+            access::SUPPLIER,
+            cancel_meeting,
+        ),
     ]
 }
 
@@ -649,5 +660,205 @@ async fn decision(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) 
         Ok(Some(l)) => render(&l, ctx.lang),
         Ok(None) => ctx.not_found().into_response(),
         Err(e) => ctx.store_error(e).into_response(),
+    }
+}
+
+// ---- Information meetings ---------------------------------------------------------------
+
+/// A meeting of a published round as a supplier sees it: the seats left and only its own
+/// organisation's registration.
+struct MeetingRow {
+    id: i64,
+    round: String,
+    starts_at: String,
+    place: String,
+    seats_left: String,
+    open: bool,
+    full: bool,
+    own: Option<(String, String)>,
+    /// The form's values when this meeting's registration was refused.
+    names: String,
+    email: String,
+}
+
+#[derive(Template)]
+#[template(path = "procurement/portal_meetings.html")]
+struct MeetingsPage {
+    page: Page,
+    rows: Vec<MeetingRow>,
+    /// The meeting whose form the errors belong to.
+    failed: i64,
+    errors: Errors,
+    notice: Option<&'static str>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct MeetingForm {
+    #[serde(default)]
+    attendee_names: String,
+    #[serde(default)]
+    email: String,
+}
+
+async fn meetings_page(
+    state: &AppState,
+    ctx: &Ctx,
+    failed: Option<(i64, &MeetingForm)>,
+    errors: Errors,
+    notice: Option<&'static str>,
+) -> Response {
+    let Some(org) = own(ctx) else {
+        return ctx.not_found().into_response();
+    };
+    let s = ctx.who().scoped(state.store());
+    let now = state.now();
+    let result = async {
+        let mut rows = Vec::new();
+        for r in s.list_rounds().await? {
+            if r.status != RoundStatus::Published {
+                continue;
+            }
+            for m in s.meetings_of_round(r.id).await? {
+                let taken: u32 = m.registrations.iter().map(|x| x.attendees).sum();
+                let left = m.capacity.map(|c| c.saturating_sub(taken));
+                let own = m
+                    .registrations
+                    .iter()
+                    .find(|x| x.organisation_id == Some(org))
+                    .map(|x| {
+                        (
+                            if x.attendee_names.is_empty() {
+                                x.attendees.to_string()
+                            } else {
+                                x.attendee_names.join(", ")
+                            },
+                            x.email.clone().unwrap_or_default(),
+                        )
+                    });
+                let (names, email) = match failed {
+                    Some((id, f)) if id == m.id => (f.attendee_names.clone(), f.email.clone()),
+                    _ => Default::default(),
+                };
+                rows.push(MeetingRow {
+                    id: m.id,
+                    round: r.title.to_string(),
+                    starts_at: m.starts_at.to_string(),
+                    place: m.place.clone(),
+                    seats_left: left
+                        .map(|l| l.to_string())
+                        .unwrap_or_else(|| ctx.t("proc.seats_unlimited").to_string()),
+                    open: !m.starts_at.has_passed(now),
+                    full: left == Some(0),
+                    own,
+                    names,
+                    email,
+                });
+            }
+        }
+        Ok::<_, StoreError>(rows)
+    }
+    .await;
+    let rows = match result {
+        Ok(r) => r,
+        Err(e) => return ctx.store_error(e).into_response(),
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = MeetingsPage {
+        page: ctx.page("proc.portal_meetings_title"),
+        rows,
+        failed: failed.map(|(id, _)| id).unwrap_or(0),
+        errors,
+        notice,
+    };
+    (status, render(&page, ctx.lang)).into_response()
+}
+
+async fn meetings(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Done>) -> Response {
+    let notice = match q.klart.as_deref() {
+        Some("anmald") => Some("proc.done_meeting_registered"),
+        Some("avanmald") => Some("proc.done_meeting_cancelled"),
+        _ => None,
+    };
+    meetings_page(&state, &ctx, None, Errors::default(), notice).await
+}
+
+/// The names as the form gives them: one per line (commas also separate).
+fn names_of(v: &str) -> Vec<String> {
+    v.split(['\n', ','])
+        .map(|n| n.trim().to_string())
+        .filter(|n| !n.is_empty())
+        .collect()
+}
+
+async fn register_meeting(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(meeting): Path<i64>,
+    Form(f): Form<MeetingForm>,
+) -> Response {
+    let Some(org) = own(&ctx) else {
+        return ctx.not_found().into_response();
+    };
+    let reg = match super::parse_supplier_registration(
+        ctx.lang,
+        &names_of(&f.attendee_names),
+        &f.email,
+    ) {
+        Ok(r) => r,
+        Err(errors) => return meetings_page(&state, &ctx, Some((meeting, &f)), errors, None).await,
+    };
+    let s = ctx.who().scoped(state.store());
+    match s
+        .register_organisation_for_meeting(meeting, org, &reg, state.now())
+        .await
+    {
+        Ok(_) => Redirect::to("/portal/moten?klart=anmald").into_response(),
+        // Another tenant's, a hidden round's or an unknown meeting: 404, as any guess.
+        Err(e @ StoreError::NotFound { .. }) => ctx.store_error(e).into_response(),
+        Err(e) => {
+            let mut errors = Errors::default();
+            match errors.store(&ctx, e) {
+                Ok(()) => meetings_page(&state, &ctx, Some((meeting, &f)), errors, None).await,
+                Err(e) => ctx.store_error(e).into_response(),
+            }
+        }
+    }
+}
+
+async fn cancel_meeting(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(meeting): Path<i64>,
+) -> Response {
+    let Some(org) = own(&ctx) else {
+        return ctx.not_found().into_response();
+    };
+    let s = ctx.who().scoped(state.store());
+    match s
+        .cancel_meeting_registration(meeting, org, state.now())
+        .await
+    {
+        Ok(()) => Redirect::to("/portal/moten?klart=avanmald").into_response(),
+        Err(e @ StoreError::NotFound { .. }) => ctx.store_error(e).into_response(),
+        Err(e) => {
+            let mut errors = Errors::default();
+            match errors.store(&ctx, e) {
+                Ok(()) => {
+                    meetings_page(
+                        &state,
+                        &ctx,
+                        Some((meeting, &MeetingForm::default())),
+                        errors,
+                        None,
+                    )
+                    .await
+                }
+                Err(e) => ctx.store_error(e).into_response(),
+            }
+        }
     }
 }
