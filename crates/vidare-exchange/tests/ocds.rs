@@ -127,12 +127,25 @@ fn small_round(status: RoundStatus) -> RoundInput {
     }
 }
 
+/// The municipality's organisation number (fictitious, in the municipalities' series).
+fn municipality_number() -> OrganisationNumber {
+    OrganisationNumber::parse("212000-9994").unwrap()
+}
+
 fn package_of(rounds: Vec<RoundInput>, today: NaiveDate) -> Value {
+    package_with_buyer(rounds, today, Some(municipality_number()))
+}
+
+fn package_with_buyer(
+    rounds: Vec<RoundInput>,
+    today: NaiveDate,
+    buyer_number: Option<OrganisationNumber>,
+) -> Value {
     build_package(
         &PackageMeta {
             uri: "https://vidare.example/oppen-data/ocds/7.json".into(),
             publisher_name: "Storsjö kommun".into(),
-            publisher_org_number: None,
+            publisher_org_number: buyer_number,
             publication_policy: Some("https://vidare.example/oppen-data".into()),
             today,
         },
@@ -140,7 +153,7 @@ fn package_of(rounds: Vec<RoundInput>, today: NaiveDate) -> Value {
             buyer: BuyerInput {
                 name: "Storsjö kommun".into(),
                 slug: "storsjo".into(),
-                org_number: None,
+                org_number: buyer_number,
             },
             prefix: OcidPrefix::test(),
             rounds,
@@ -224,6 +237,43 @@ fn a_small_round_validates_with_its_extensions_and_codelists() {
     );
     // The package is dated by its newest release.
     assert_eq!(p["publishedDate"], releases[4]["date"]);
+    // The buyer by its organisation number, in every release.
+    for r in releases {
+        let buyer = &r["parties"][0];
+        assert_eq!(buyer["id"], "SE-BLV-2120009994");
+        assert_eq!(
+            buyer["identifier"],
+            json!({"scheme": "SE-BLV", "id": "2120009994", "legalName": "Storsjö kommun"})
+        );
+        assert_eq!(r["buyer"]["id"], "SE-BLV-2120009994");
+        assert_eq!(r["buyer"]["name"], "Storsjö kommun");
+    }
+    assert_eq!(
+        releases[0]["tender"]["procuringEntity"]["id"],
+        "SE-BLV-2120009994"
+    );
+    assert_eq!(
+        releases[4]["contracts"][0]["implementation"]["transactions"][0]["payer"]["id"],
+        "SE-BLV-2120009994"
+    );
+    assert_eq!(p["publisher"]["scheme"], "SE-BLV");
+    assert_eq!(p["publisher"]["uid"], "2120009994");
+}
+
+#[test]
+fn a_buyer_without_an_organisation_number_is_named_by_its_short_name() {
+    let p = package_with_buyer(
+        vec![small_round(RoundStatus::Contracted)],
+        d(2025, 12, 31),
+        None,
+    );
+    assert_valid(&p);
+    for r in p["releases"].as_array().unwrap() {
+        assert_eq!(r["buyer"]["id"], "buyer-storsjo");
+        assert_eq!(r["parties"][0]["id"], "buyer-storsjo");
+        assert!(r["parties"][0].get("identifier").is_none());
+    }
+    assert!(p["publisher"].get("uid").is_none());
 }
 
 #[test]

@@ -230,6 +230,7 @@ async fn load_tables(bulk: &mut BulkLoad, t: &Tables, b: &Bases) -> Result<(), S
     rows(bulk, &t.qualifications, b).await?;
     rows(bulk, &t.scores, b).await?;
     rows(bulk, &t.award_decisions, b).await?;
+    rows(bulk, &t.award_results, b).await?;
     rows(bulk, &t.agreements, b).await?;
     rows(bulk, &t.participants, b).await?;
     rows(bulk, &t.register_outcomes, b).await?;

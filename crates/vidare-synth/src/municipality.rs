@@ -455,10 +455,28 @@ pub fn generate(model: &Model, seed: u64, spec: &Spec) -> Municipality {
         }
     }
     let signed = calendar::earliest_signing_date(AWARD_SENT, DecisionDelivery::Electronic);
+    // The award decision (below) has one result per lot and tender, as the award
+    // workflow writes them: every qualified tender ranked by the criteria and given a
+    // place in the framework, every unqualified one not ranked.
+    let decision = 1u32;
     for lot in &t.lots {
         let mut offers: Vec<usize> = (0..pending.len())
             .filter(|&i| pending[i].lot_id == lot.id && pending[i].qualified)
             .collect();
+        for p in pending
+            .iter()
+            .filter(|p| p.lot_id == lot.id && !p.qualified)
+        {
+            t.award_results.push(AwardResultRow {
+                decision_id: decision,
+                lot_id: lot.id,
+                bid_id: p.bid_id,
+                rank: None,
+                total_centi: None,
+                awarded: false,
+                reason: "not_qualified",
+            });
+        }
         let Some(min_price) = offers.iter().map(|&i| pending[i].price_ore).min() else {
             continue;
         };
@@ -487,7 +505,16 @@ pub fn generate(model: &Model, seed: u64, spec: &Spec) -> Municipality {
                 .then(pending[a.1].bid_id.cmp(&pending[b.1].bid_id))
         });
         offers.clear();
-        for (rank, (_, i)) in scored.into_iter().enumerate() {
+        for (rank, (total, i)) in scored.into_iter().enumerate() {
+            t.award_results.push(AwardResultRow {
+                decision_id: decision,
+                lot_id: lot.id,
+                bid_id: pending[i].bid_id,
+                rank: Some(rank as u32 + 1),
+                total_centi: Some(total),
+                awarded: true,
+                reason: "ranked",
+            });
             let org_id = t.bids[pending[i].bid_id as usize - 1].organisation_id;
             pending[i].agreement = Some(agreements.len());
             agreements.push(Agreement {
@@ -510,7 +537,7 @@ pub fn generate(model: &Model, seed: u64, spec: &Spec) -> Municipality {
         }
     }
     t.award_decisions.push(AwardDecisionRow {
-        id: 1,
+        id: decision,
         round_id: round,
         decided_on: AWARD_DECIDED,
         sent_on: AWARD_SENT,

@@ -25,6 +25,7 @@ pub enum Table {
     Qualifications,
     Scores,
     AwardDecisions,
+    AwardResults,
     FrameworkAgreements,
     Participants,
     RegisterOutcomes,
@@ -42,7 +43,7 @@ pub enum Table {
 
 impl Table {
     /// Every table in load order.
-    pub const ALL: [Table; 23] = [
+    pub const ALL: [Table; 24] = [
         Table::Organisations,
         Table::PlacementTypes,
         Table::ProcurementRounds,
@@ -53,6 +54,7 @@ impl Table {
         Table::Qualifications,
         Table::Scores,
         Table::AwardDecisions,
+        Table::AwardResults,
         Table::FrameworkAgreements,
         Table::Participants,
         Table::RegisterOutcomes,
@@ -81,6 +83,7 @@ impl Table {
             Table::Qualifications => "qualifications",
             Table::Scores => "scores",
             Table::AwardDecisions => "award_decisions",
+            Table::AwardResults => "award_results",
             Table::FrameworkAgreements => "framework_agreements",
             Table::Participants => "participants",
             Table::RegisterOutcomes => "register_outcomes",
@@ -104,6 +107,7 @@ impl Table {
             Table::BidLots
                 | Table::Qualifications
                 | Table::Scores
+                | Table::AwardResults
                 | Table::RegisterOutcomes
                 | Table::AttendanceMonths
         )
@@ -119,21 +123,21 @@ impl Table {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Bases {
     pub tenant: i64,
-    ids: [i64; 23],
+    ids: [i64; 24],
 }
 
 impl Bases {
     /// Local ids as they are: what the content hash is computed over.
     pub const LOCAL: Bases = Bases {
         tenant: 0,
-        ids: [0; 23],
+        ids: [0; 24],
     };
 
     /// Bases for a tenant.
     pub fn new(tenant: i64) -> Bases {
         Bases {
             tenant,
-            ids: [0; 23],
+            ids: [0; 24],
         }
     }
 
@@ -543,6 +547,46 @@ row!(
         Value::Date(s.decided_on),
         Value::Date(s.sent_on),
         Value::Text("electronic"),
+    ]
+);
+
+/// The award decision's result for one lot and tender: the rank and weighted total
+/// (hundredths of a point) of a qualified tender, which got a place in the framework;
+/// an unqualified tender is not ranked.
+#[derive(Debug, Clone)]
+pub struct AwardResultRow {
+    pub decision_id: u32,
+    pub lot_id: u32,
+    pub bid_id: u32,
+    pub rank: Option<u32>,
+    pub total_centi: Option<u32>,
+    pub awarded: bool,
+    /// `ranked` or `not_qualified`, as the award workflow writes them.
+    pub reason: &'static str,
+}
+
+row!(
+    AwardResultRow,
+    AwardResults,
+    [
+        "tenant_id",
+        "decision_id",
+        "lot_id",
+        "bid_id",
+        "rank",
+        "total_centi",
+        "awarded",
+        "reason"
+    ],
+    |s, b| [
+        Value::Int(b.tenant),
+        Value::Int(b.id(Table::AwardDecisions, s.decision_id)),
+        Value::Int(b.id(Table::Lots, s.lot_id)),
+        Value::Int(b.id(Table::Bids, s.bid_id)),
+        Value::NullableInt(s.rank.map(i64::from)),
+        Value::NullableInt(s.total_centi.map(i64::from)),
+        Value::Bool(s.awarded),
+        Value::Text(s.reason),
     ]
 );
 
@@ -1067,6 +1111,7 @@ pub struct Tables {
     pub qualifications: Vec<QualificationRow>,
     pub scores: Vec<ScoreRow>,
     pub award_decisions: Vec<AwardDecisionRow>,
+    pub award_results: Vec<AwardResultRow>,
     pub agreements: Vec<AgreementRow>,
     pub participants: Vec<ParticipantRow>,
     pub register_outcomes: Vec<RegisterOutcomeRow>,
@@ -1101,6 +1146,7 @@ impl Tables {
         v.visit(&self.qualifications);
         v.visit(&self.scores);
         v.visit(&self.award_decisions);
+        v.visit(&self.award_results);
         v.visit(&self.agreements);
         v.visit(&self.participants);
         v.visit(&self.register_outcomes);
@@ -1117,14 +1163,14 @@ impl Tables {
     }
 
     /// Rows per table, in [`Table::ALL`] order.
-    pub fn counts(&self) -> [u64; 23] {
-        struct Count([u64; 23]);
+    pub fn counts(&self) -> [u64; 24] {
+        struct Count([u64; 24]);
         impl TableVisitor for Count {
             fn visit<R: Row>(&mut self, rows: &[R]) {
                 self.0[R::TABLE as usize] = rows.len() as u64;
             }
         }
-        let mut c = Count([0; 23]);
+        let mut c = Count([0; 24]);
         self.visit(&mut c);
         c.0
     }

@@ -152,6 +152,77 @@ fn every_value_is_valid_by_the_domain_rules() {
     });
 }
 
+#[test]
+fn the_award_decision_ranks_every_tender_and_awards_the_agreements() {
+    generate_all(&Model::default(), Scale::Demo, 7, |m| {
+        let t = &m.tables;
+        assert_eq!(t.award_decisions.len(), 1);
+        let decision = t.award_decisions[0].id;
+        // One result per tender and lot it was offered for.
+        let offered: HashSet<(u32, u32)> =
+            t.bid_lots.iter().map(|b| (b.bid_id, b.lot_id)).collect();
+        let results: HashSet<(u32, u32)> = t
+            .award_results
+            .iter()
+            .map(|r| (r.bid_id, r.lot_id))
+            .collect();
+        assert_eq!(
+            results.len(),
+            t.award_results.len(),
+            "one result per tender and lot"
+        );
+        assert_eq!(results, offered);
+        let qualified = |bid: u32| {
+            let q = t.qualifications.iter().find(|q| q.bid_id == bid).unwrap();
+            q.purpose_pass && q.share_pass
+        };
+        for r in &t.award_results {
+            assert_eq!(r.decision_id, decision);
+            if qualified(r.bid_id) {
+                // Ranked and awarded: the same supplier, lot and rank as its agreement.
+                assert!(r.awarded);
+                assert_eq!(r.reason, "ranked");
+                let total = r.total_centi.unwrap();
+                assert!(total <= 10_000);
+                let org = t.bids[r.bid_id as usize - 1].organisation_id;
+                let agreement = t
+                    .agreements
+                    .iter()
+                    .find(|a| a.lot_id == Some(r.lot_id) && a.organisation_id == org)
+                    .expect("an awarded tender has its agreement");
+                assert_eq!(agreement.rank, r.rank);
+            } else {
+                assert!(!r.awarded);
+                assert_eq!(r.reason, "not_qualified");
+                assert!(r.rank.is_none() && r.total_centi.is_none());
+            }
+        }
+        // Within a lot, ranks are 1..n in order of the weighted total.
+        for lot in &t.lots {
+            let mut ranked: Vec<_> = t
+                .award_results
+                .iter()
+                .filter(|r| r.lot_id == lot.id && r.awarded)
+                .collect();
+            ranked.sort_by_key(|r| r.rank);
+            for (i, r) in ranked.iter().enumerate() {
+                assert_eq!(r.rank, Some(i as u32 + 1));
+            }
+            assert!(ranked
+                .windows(2)
+                .all(|w| w[0].total_centi >= w[1].total_centi));
+            let agreements = t
+                .agreements
+                .iter()
+                .filter(|a| a.lot_id == Some(lot.id))
+                .count();
+            assert_eq!(ranked.len(), agreements);
+        }
+        assert!(t.award_results.iter().any(|r| r.awarded));
+        assert!(t.award_results.iter().any(|r| !r.awarded));
+    });
+}
+
 fn organisation(payload: [u8; 9]) -> vidare_domain::model::organisation::NewOrganisation {
     vidare_domain::model::organisation::NewOrganisation {
         org_number: OrganisationNumber::from_payload(payload).unwrap(),

@@ -148,7 +148,22 @@ mod tests {
             .unwrap()
             .iter()
             .all(|p| p.synthetic));
-        assert_eq!(s.list_rounds().await.unwrap().len(), 2);
+        let rounds = s.list_rounds().await.unwrap();
+        assert_eq!(rounds.len(), 2);
+        // The reserved round's award decision has its results: the awarded suppliers are
+        // those with agreements, so the decision letters name them.
+        let mut decided = 0;
+        for r in &rounds {
+            if let Some((_, results)) = s.award_of_round(r.id).await.unwrap() {
+                decided += 1;
+                let awarded = results.iter().filter(|a| a.awarded).count();
+                assert!(awarded > 0);
+                assert_eq!(awarded, s.agreements_of_round(r.id).await.unwrap().len());
+            }
+        }
+        assert_eq!(decided, 1);
+        // The demo publishes under the test prefix unless one is stored.
+        assert_eq!(store.tenant_ocid_prefix(tenant.id).await.unwrap(), None);
         // One account per role, the supplier's at Kvarnbacken.
         let users = s.list_users().await.unwrap();
         assert_eq!(users.len(), 6);

@@ -56,8 +56,9 @@ pub struct OcdsArgs {
     /// The file to write (JSON).
     #[arg(long)]
     pub out: PathBuf,
-    /// The tenant's registered OCID prefix (ocds-xxxxxx); otherwise from
-    /// VIDARE_OCID_PREFIXES, and for synthetic tenants the standard's test prefix.
+    /// The tenant's registered OCID prefix (ocds-xxxxxx) for this run; otherwise the one
+    /// stored for the tenant (`vidare tenant set-ocid-prefix`), then VIDARE_OCID_PREFIXES,
+    /// and for synthetic tenants the standard's test prefix.
     #[arg(long)]
     pub ocid_prefix: Option<String>,
     /// Where the packages are published, for their URIs.
@@ -153,31 +154,35 @@ async fn ocds(store: &Store, args: OcdsArgs, config: &Config) -> Result<(), Fail
         .trim_end_matches('/')
         .to_string();
     let now = Utc::now();
-    let result = match args.round {
-        Some(id) => {
-            // The round must be this tenant's.
-            if store.round_tenant(RoundId(id)).await? != Some(tenant.id) {
-                Err(OcdsError::NotFound)
-            } else {
-                ocds_load::round_package(store, &prefixes, RoundId(id), &base, now)
-                    .await
-                    .map(Some)
+    // A tenant without a prefix is told so, whether one round or all are asked for.
+    let result = match ocds_load::prefix_for(store, &prefixes, &tenant).await {
+        Err(e) => Err(e),
+        Ok(_) => match args.round {
+            Some(id) => {
+                // The round must be this tenant's.
+                if store.round_tenant(RoundId(id)).await? != Some(tenant.id) {
+                    Err(OcdsError::NotFound)
+                } else {
+                    ocds_load::round_package(store, &prefixes, RoundId(id), &base, now)
+                        .await
+                        .map(Some)
+                }
             }
-        }
-        None => {
-            ocds_load::tenants_package(
-                store,
-                &prefixes,
-                std::slice::from_ref(&tenant),
-                format!(
-                    "{base}/oppen-data/ocds.json?kommun={}",
-                    tenant.slug.as_str()
-                ),
-                &base,
-                now,
-            )
-            .await
-        }
+            None => {
+                ocds_load::tenants_package(
+                    store,
+                    &prefixes,
+                    std::slice::from_ref(&tenant),
+                    format!(
+                        "{base}/oppen-data/ocds.json?kommun={}",
+                        tenant.slug.as_str()
+                    ),
+                    &base,
+                    now,
+                )
+                .await
+            }
+        },
     };
     let package = match result {
         Ok(Some(p)) => p,
@@ -203,8 +208,8 @@ async fn ocds(store: &Store, args: OcdsArgs, config: &Config) -> Result<(), Fail
         }
         Err(OcdsError::NoPrefix { tenant }) => {
             return Err(Failure::input(
-                format!("{tenant} har inget registrerat OCID-prefix. Ange det med --ocid-prefix eller VIDARE_OCID_PREFIXES ({tenant}=ocds-xxxxxx); ett prefix fås kostnadsfritt från Open Contracting Partnership (data@open-contracting.org)."),
-                format!("{tenant} has no registered OCID prefix. Give it with --ocid-prefix or VIDARE_OCID_PREFIXES ({tenant}=ocds-xxxxxx); the Open Contracting Partnership assigns one free of charge (data@open-contracting.org)."),
+                format!("{tenant} har inget registrerat OCID-prefix. Spara det med `vidare tenant set-ocid-prefix --tenant {tenant} ocds-xxxxxx` (eller på sidan Öppna data), eller ange det med --ocid-prefix eller VIDARE_OCID_PREFIXES ({tenant}=ocds-xxxxxx); ett prefix fås kostnadsfritt från Open Contracting Partnership (data@open-contracting.org)."),
+                format!("{tenant} has no registered OCID prefix. Store it with `vidare tenant set-ocid-prefix --tenant {tenant} ocds-xxxxxx` (or on the Open data page), or give it with --ocid-prefix or VIDARE_OCID_PREFIXES ({tenant}=ocds-xxxxxx); the Open Contracting Partnership assigns one free of charge (data@open-contracting.org)."),
             ))
         }
         Err(OcdsError::Store(e)) => return Err(e.into()),

@@ -155,6 +155,19 @@ enum TenantAction {
     },
     /// List tenants.
     List,
+    /// Store the OCID prefix the tenant's open data (OCDS) is published under, as the
+    /// Open Contracting Partnership assigned it; it comes before VIDARE_OCID_PREFIXES.
+    SetOcidPrefix {
+        /// The tenant (municipality), by its short name.
+        #[arg(long)]
+        tenant: String,
+        /// The prefix: ocds- and six lower-case letters or digits, e.g. ocds-a1b2c3.
+        #[arg(required_unless_present = "remove", conflicts_with = "remove")]
+        prefix: Option<String>,
+        /// Remove the stored prefix instead.
+        #[arg(long)]
+        remove: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -470,6 +483,32 @@ async fn tenant(store: &Store, action: TenantAction) -> Result<(), Failure> {
                 })
                 .await?;
             println!("{slug} (id {id})");
+            Ok(())
+        }
+        TenantAction::SetOcidPrefix {
+            tenant,
+            prefix,
+            remove: _,
+        } => {
+            let t = user::tenant_by_slug(store, &tenant).await?;
+            let prefix = prefix
+                .map(|p| {
+                    vidare_exchange::ocds::OcidPrefix::parse(&p).map_err(|_| {
+                        Failure::input(
+                            format!("PREFIX: {p:?} är inget OCID-prefix; det ska vara ocds- följt av sex små bokstäver eller siffror, till exempel ocds-a1b2c3."),
+                            format!("PREFIX: {p:?} is not an OCID prefix; expected ocds- and six lower-case letters or digits, for example ocds-a1b2c3."),
+                        )
+                    })
+                })
+                .transpose()?;
+            store
+                .tenant(t.id)
+                .set_ocid_prefix(prefix.as_ref().map(|p| p.as_str()))
+                .await?;
+            match prefix {
+                Some(p) => println!("{}\t{}", t.slug, p.as_str()),
+                None => println!("{}\t-", t.slug),
+            }
             Ok(())
         }
         TenantAction::List => {

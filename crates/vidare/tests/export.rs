@@ -138,8 +138,7 @@ async fn ocds_packages_of_the_demo_validate() {
             .unwrap();
     let published: BTreeSet<String> = releases
         .iter()
-        .map(|r| r["tender"]["id"].as_str().map(str::to_string))
-        .flatten()
+        .filter_map(|r| r["tender"]["id"].as_str().map(str::to_string))
         .collect();
     for (id, status) in &rounds {
         let file = demo.path(&format!("round-{id}.json"));
@@ -508,4 +507,160 @@ async fn a_kept_key_gives_the_same_pseudonyms_and_parquet_holds_the_same_rows() 
     ]);
     assert_eq!(r.status.code(), Some(2));
     assert!(text(&r.stderr).contains("--as-of"));
+}
+
+/// `vidare tenant set-ocid-prefix`: a malformed prefix is refused naming the argument; a
+/// stored prefix is audited and comes before VIDARE_OCID_PREFIXES, `--ocid-prefix`
+/// before it; `--remove` goes back to the test prefix of a synthetic tenant. With the
+/// municipality's buyer details set, the buyer is identified by its organisation number.
+#[tokio::test]
+async fn the_tenant_command_stores_the_ocid_prefix_and_the_export_uses_it() {
+    let demo = Demo::new();
+    let out_file = demo.path("stored.json");
+    let out = out_file.to_str().unwrap();
+    let export = |env: Option<&str>, extra: &[&str]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_vidare"));
+        c.args(["export", "ocds", "--tenant", "demo", "--all", "--out", out])
+            .args(extra)
+            .arg("--database")
+            .arg(&demo.db)
+            .env_remove("VIDARE_DATABASE_URL")
+            .env_remove("VIDARE_CONFIG")
+            .env_remove("VIDARE_LANG")
+            .env_remove("VIDARE_PUBLIC_URL")
+            .env("RUST_LOG", "warn");
+        match env {
+            Some(v) => c.env("VIDARE_OCID_PREFIXES", v),
+            None => c.env_remove("VIDARE_OCID_PREFIXES"),
+        };
+        let o = c.output().expect("run vidare");
+        ok(&o);
+        let p = read_json(&out_file);
+        assert_valid(&p, "stored prefix");
+        p
+    };
+    let prefixes = |p: &serde_json::Value| -> BTreeSet<String> {
+        p["releases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["ocid"].as_str().unwrap()[..11].to_string())
+            .collect()
+    };
+    let one = |s: &str| BTreeSet::from([s.to_string()]);
+
+    // Refused: malformed, unknown tenant.
+    for bad in ["ocds-BAD123", "ocds-abc", "abc123"] {
+        let r = demo.run(&["tenant", "set-ocid-prefix", "--tenant", "demo", bad]);
+        assert_eq!(r.status.code(), Some(2), "{bad}");
+        assert!(text(&r.stderr).contains("PREFIX"), "{}", text(&r.stderr));
+    }
+    let r = demo.run(&[
+        "tenant",
+        "set-ocid-prefix",
+        "--tenant",
+        "nope",
+        "ocds-abc123",
+    ]);
+    assert_eq!(r.status.code(), Some(2));
+    assert!(text(&r.stderr).contains("--tenant"));
+    let r = demo.run(&["tenant", "set-ocid-prefix", "--tenant", "demo"]);
+    assert_eq!(r.status.code(), Some(2), "a prefix or --remove is needed");
+    assert_eq!(
+        prefixes(&export(Some("demo=ocds-env001"), &[])),
+        one("ocds-env001")
+    );
+
+    // Stored: before the environment; the run's --ocid-prefix before it.
+    ok(&demo.run(&[
+        "tenant",
+        "set-ocid-prefix",
+        "--tenant",
+        "demo",
+        "ocds-st0r3d",
+    ]));
+    assert_eq!(prefixes(&export(None, &[])), one("ocds-st0r3d"));
+    assert_eq!(
+        prefixes(&export(Some("demo=ocds-env001,*=ocds-env002"), &[])),
+        one("ocds-st0r3d")
+    );
+    assert_eq!(
+        prefixes(&export(None, &["--ocid-prefix", "ocds-run001"])),
+        one("ocds-run001")
+    );
+
+    // The buyer by the municipality's organisation number.
+    let p = export(None, &[]);
+    assert_eq!(p["releases"][0]["buyer"]["id"], "buyer-demo");
+    ok(&demo.run(&[
+        "invoicing",
+        "settings",
+        "--tenant",
+        "demo",
+        "--org-number",
+        "212000-9994",
+        "--reference",
+        "Arbetsmarknadsenheten",
+    ]));
+    let p = export(None, &[]);
+    for r in p["releases"].as_array().unwrap() {
+        assert_eq!(r["buyer"]["id"], "SE-BLV-2120009994");
+        assert_eq!(
+            r["parties"][0]["identifier"],
+            serde_json::json!({"scheme": "SE-BLV", "id": "2120009994", "legalName": r["buyer"]["name"]})
+        );
+    }
+    assert_eq!(p["publisher"]["uid"], "2120009994");
+
+    // Removed: the synthetic demo is back on the test prefix.
+    ok(&demo.run(&["tenant", "set-ocid-prefix", "--tenant", "demo", "--remove"]));
+    assert_eq!(prefixes(&export(None, &[])), one("ocds-213czf"));
+
+    // Both changes are in the audit log, and the chain holds.
+    let mut c = demo.sql().await;
+    let changes: Vec<(Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT before_json, after_json FROM audit_log WHERE action = 'update' AND entity = 'tenants' ORDER BY seq",
+    )
+    .fetch_all(&mut c)
+    .await
+    .unwrap();
+    assert_eq!(changes.len(), 2, "{changes:?}");
+    assert!(changes[0].1.as_deref().unwrap().contains("ocds-st0r3d"));
+    assert!(changes[1].0.as_deref().unwrap().contains("ocds-st0r3d"));
+    ok(&demo.run(&["audit", "verify"]));
+}
+
+/// A real tenant without a stored or configured prefix gets the clear error, for one
+/// round and for all; once its prefix is stored it exports.
+#[tokio::test]
+async fn a_real_tenant_needs_a_prefix() {
+    let demo = Demo::new();
+    ok(&demo.run(&["tenant", "add", "riktig", "--name", "Riktiga kommunen"]));
+    let out_file = demo.path("real.json");
+    let out = out_file.to_str().unwrap();
+    let r = demo.run(&[
+        "export", "ocds", "--tenant", "riktig", "--all", "--out", out,
+    ]);
+    assert_eq!(r.status.code(), Some(2));
+    let stderr = text(&r.stderr);
+    assert!(stderr.contains("OCID-prefix"), "{stderr}");
+    assert!(stderr.contains("vidare tenant set-ocid-prefix"), "{stderr}");
+    ok(&demo.run(&[
+        "tenant",
+        "set-ocid-prefix",
+        "--tenant",
+        "riktig",
+        "ocds-r1k7ig",
+    ]));
+    // Now the tenant may publish; it has no rounds yet, which is said plainly.
+    let r = demo.run(&[
+        "export", "ocds", "--tenant", "riktig", "--all", "--out", out,
+    ]);
+    assert_eq!(r.status.code(), Some(2));
+    assert!(
+        text(&r.stderr).contains("inga publicerade upphandlingar"),
+        "{}",
+        text(&r.stderr)
+    );
+    assert!(!out_file.exists());
 }

@@ -114,17 +114,34 @@ impl OcidPrefix {
     }
 }
 
-/// Which prefix each tenant publishes under, as configured: `VIDARE_OCID_PREFIXES` holds
-/// `slug=ocds-xxxxxx` pairs separated by commas (`*=ocds-xxxxxx` for every tenant).
+/// Which prefix each tenant publishes under, as configured for the installation:
+/// `VIDARE_OCID_PREFIXES` holds `slug=ocds-xxxxxx` pairs separated by commas
+/// (`*=ocds-xxxxxx` for every tenant). A prefix stored for the tenant in the database
+/// comes before these (see [`OcidPrefixes::resolve`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OcidPrefixes {
     by_slug: Vec<(String, OcidPrefix)>,
     default: Option<OcidPrefix>,
+    /// Given for one run (the command line's `--ocid-prefix`): before everything else.
+    overrides: Vec<(String, OcidPrefix)>,
 }
 
 /// Why a tenant's rounds cannot be published.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NoPrefix;
+
+/// Where a tenant's prefix came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrefixSource {
+    /// Given for this run (`vidare export ocds --ocid-prefix`).
+    Override,
+    /// Stored for the tenant (the open-data settings, `vidare tenant set-ocid-prefix`).
+    Tenant,
+    /// The installation's `VIDARE_OCID_PREFIXES`, for this tenant or every tenant.
+    Configured,
+    /// The standard's test prefix, for a synthetic tenant.
+    Test,
+}
 
 impl OcidPrefixes {
     /// Parses the configuration text (empty: nothing configured).
@@ -143,24 +160,43 @@ impl OcidPrefixes {
         Ok(out)
     }
 
-    /// Adds or replaces one tenant's prefix.
+    /// Sets one tenant's prefix for this run: it comes before the tenant's stored prefix
+    /// and the configuration.
     pub fn set(&mut self, slug: &str, prefix: OcidPrefix) {
-        self.by_slug.retain(|(s, _)| s != slug);
-        self.by_slug.push((slug.to_string(), prefix));
+        self.overrides.retain(|(s, _)| s != slug);
+        self.overrides.push((slug.to_string(), prefix));
     }
 
-    /// The prefix of a tenant: its own, else the installation's, else — for synthetic
-    /// (test and demo) tenants only — the test prefix. A real tenant without a registered
-    /// prefix is not published.
+    /// The prefix of a tenant with nothing stored: see [`OcidPrefixes::resolve`].
     pub fn for_tenant(&self, slug: &str, synthetic: bool) -> Result<OcidPrefix, NoPrefix> {
+        self.resolve(slug, synthetic, None).map(|(p, _)| p)
+    }
+
+    /// The prefix of a tenant and where it came from, in this order: one set for this
+    /// run, the one stored for the tenant (`stored`), the configuration's for the tenant,
+    /// the configuration's for every tenant, and — for synthetic (test and demo) tenants
+    /// only — the test prefix. A real tenant without a registered prefix is not
+    /// published.
+    pub fn resolve(
+        &self,
+        slug: &str,
+        synthetic: bool,
+        stored: Option<&OcidPrefix>,
+    ) -> Result<(OcidPrefix, PrefixSource), NoPrefix> {
+        if let Some((_, p)) = self.overrides.iter().find(|(s, _)| s == slug) {
+            return Ok((p.clone(), PrefixSource::Override));
+        }
+        if let Some(p) = stored {
+            return Ok((p.clone(), PrefixSource::Tenant));
+        }
         if let Some((_, p)) = self.by_slug.iter().find(|(s, _)| s == slug) {
-            return Ok(p.clone());
+            return Ok((p.clone(), PrefixSource::Configured));
         }
         if let Some(p) = &self.default {
-            return Ok(p.clone());
+            return Ok((p.clone(), PrefixSource::Configured));
         }
         if synthetic {
-            Ok(OcidPrefix::test())
+            Ok((OcidPrefix::test(), PrefixSource::Test))
         } else {
             Err(NoPrefix)
         }
@@ -354,6 +390,31 @@ mod tests {
         assert_eq!(
             OcidPrefix::test().ocid("demo", 7),
             "ocds-213czf-demo-7".to_string()
+        );
+    }
+
+    #[test]
+    fn the_stored_prefix_comes_before_the_configuration() {
+        let stored = OcidPrefix::parse("ocds-cccccc").unwrap();
+        let mut p = OcidPrefixes::parse("demo=ocds-aaaaaa, *=ocds-bbbbbb").unwrap();
+        assert_eq!(
+            p.resolve("demo", true, Some(&stored)).unwrap(),
+            (stored.clone(), PrefixSource::Tenant)
+        );
+        assert_eq!(
+            p.resolve("x", false, None).unwrap().1,
+            PrefixSource::Configured
+        );
+        let none = OcidPrefixes::default();
+        assert_eq!(none.resolve("x", false, Some(&stored)).unwrap().0, stored);
+        assert_eq!(none.resolve("x", true, None).unwrap().1, PrefixSource::Test);
+        assert_eq!(none.resolve("x", false, None), Err(NoPrefix));
+        // One given for the run wins over the stored one.
+        let run = OcidPrefix::parse("ocds-dddddd").unwrap();
+        p.set("demo", run.clone());
+        assert_eq!(
+            p.resolve("demo", true, Some(&stored)).unwrap(),
+            (run, PrefixSource::Override)
         );
     }
 }

@@ -4,7 +4,8 @@
 //! organisations named only once the tender deadline has passed, and payments are summed
 //! per agreement and month in the database.
 //!
-//! Reads only columns of migrations 0001–0003.
+//! Reads columns of migrations 0001–0003, and the municipality's organisation number
+//! from its invoicing buyer details (0006).
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use vidare_domain::calendar::{self, DecisionDelivery};
@@ -255,6 +256,25 @@ impl Store {
 }
 
 impl Scoped<'_> {
+    /// The municipality's organisation number as the buyer, from its invoicing buyer
+    /// details, if they are set (the open data's buyer identifier).
+    pub async fn open_buyer_org_number(&self) -> Result<Option<OrganisationNumber>, StoreError> {
+        let row: Option<String> = with_pool!(self, |pool| {
+            sqlx::query_scalar("SELECT org_number FROM invoicing_settings WHERE tenant_id = $1")
+                .bind(self.tid())
+                .fetch_optional(pool)
+                .await?
+        });
+        row.map(|n| {
+            conv(
+                "invoicing_settings",
+                self.tid(),
+                OrganisationNumber::parse(&n),
+            )
+        })
+        .transpose()
+    }
+
     /// The tenant's public rounds, newest first.
     pub async fn open_rounds(&self) -> Result<Vec<OpenRound>, StoreError> {
         let rows: Vec<RoundRow> = with_pool!(self, |pool| {

@@ -269,3 +269,73 @@ impl Scoped<'_> {
         Ok(())
     }
 }
+
+/// Whether `s` is an OCID prefix as the Open Contracting Partnership assigns them:
+/// `ocds-` and six lower-case letters or digits.
+pub fn is_ocid_prefix(s: &str) -> bool {
+    s.len() == 11
+        && s.starts_with("ocds-")
+        && s[5..]
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+}
+
+impl Store {
+    /// The OCID prefix stored for the tenant (open data), if one is.
+    pub async fn tenant_ocid_prefix(&self, id: TenantId) -> Result<Option<String>, StoreError> {
+        let row: Option<Option<String>> = with_pool!(self, |pool| {
+            sqlx::query_scalar("SELECT ocid_prefix FROM tenants WHERE id = $1")
+                .bind(id.get())
+                .fetch_optional(pool)
+                .await?
+        });
+        match row {
+            Some(p) => Ok(p),
+            None => Err(StoreError::NotFound { entity: "tenant" }),
+        }
+    }
+}
+
+impl Scoped<'_> {
+    /// Stores the tenant's registered OCID prefix (`ocds-xxxxxx`), or removes it with
+    /// `None`; audit-logged with the value before and after. A malformed prefix is a
+    /// rule violation on `ocid_prefix`.
+    pub async fn set_ocid_prefix(&self, prefix: Option<&str>) -> Result<(), StoreError> {
+        if let Some(p) = prefix {
+            if !is_ocid_prefix(p) {
+                return Err(vidare_domain::model::RuleViolation::new(
+                    "ocid_prefix",
+                    format!("OCID-prefix: {p:?} är inget OCID-prefix. Det ska vara ocds- följt av sex små bokstäver eller siffror, till exempel ocds-a1b2c3."),
+                    format!("OCID prefix: {p:?} is not an OCID prefix. It must be ocds- followed by six lower-case letters or digits, for example ocds-a1b2c3."),
+                )
+                .into());
+            }
+        }
+        with_tx!(self, |tx| {
+            let before: Option<Option<String>> =
+                sqlx::query_scalar("SELECT ocid_prefix FROM tenants WHERE id = $1")
+                    .bind(self.tid())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let Some(before) = before else {
+                return Err(StoreError::NotFound { entity: "tenant" });
+            };
+            sqlx::query("UPDATE tenants SET ocid_prefix = $1 WHERE id = $2")
+                .bind(prefix)
+                .bind(self.tid())
+                .execute(&mut *tx)
+                .await?;
+            crate::audit_append!(
+                tx,
+                self,
+                Change::update(
+                    "tenants",
+                    self.tid(),
+                    &serde_json::json!({ "ocid_prefix": before }),
+                    &serde_json::json!({ "ocid_prefix": prefix }),
+                )
+            );
+        });
+        Ok(())
+    }
+}

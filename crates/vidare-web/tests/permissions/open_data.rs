@@ -13,7 +13,7 @@ use super::Who;
 #[allow(unused_imports)]
 use super::Who::*;
 
-/// Open data is public: everyone, signed in or not.
+/// Open data is public: everyone, signed in or not (its settings are the administrator's).
 const EVERYONE: &[Who] = &[
     Public,
     Admin,
@@ -29,6 +29,8 @@ pub const TABLE: &[(&str, &str, &[Who])] = &[
     ("GET", "/oppen-data", EVERYONE),
     ("GET", "/oppen-data/ocds.json", EVERYONE),
     ("GET", "/oppen-data/ocds/{file}", EVERYONE),
+    // The municipality's OCID prefix: its administrator only.
+    ("POST", "/oppen-data/installningar", &[Admin]),
 ];
 
 /// Sample ids for path parameters, keyed by the path segment before the parameter

@@ -3,23 +3,33 @@
 //! (`/oppen-data/ocds/{id}.json`) or every round (`/oppen-data/ocds.json`, optionally
 //! `?kommun=SLUG`). Everything here is public: no tender content before the deadline,
 //! no personal data, payments only as monthly sums per contract.
+//!
+//! A tenant's administrator also finds on the page the form for the municipality's
+//! registered OCID prefix (`POST /oppen-data/installningar`), stored for the tenant and
+//! audit-logged.
 
 pub mod ocds;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
 use serde::Deserialize;
 use vidare_domain::ids::RoundId;
 use vidare_domain::model::procurement::RoundStatus;
-use vidare_domain::Lang;
+use vidare_domain::{Lang, Localized};
+use vidare_exchange::ocds::{OcidPrefix, PrefixSource};
+use vidare_store::StoreError;
 
-use self::ocds::{configured_prefixes, prefix_for, OcdsError};
+use self::ocds::{configured_prefixes, resolve_prefix, OcdsError};
 use super::{render, Ctx, Page};
 use crate::error::ApiError;
-use crate::routes::{Access, RouteDef};
+use crate::routes::{access, Access, RouteDef};
 use crate::AppState;
+
+/// Where the administrator's settings form posts.
+const SETTINGS_PATH: &str = "/oppen-data/installningar";
 
 /// Every published round in one package (`?kommun=SLUG` for one municipality's).
 const ALL_ROUNDS_PATH: &str = "/oppen-data/ocds.json";
@@ -30,6 +40,7 @@ pub fn routes() -> Vec<RouteDef> {
         RouteDef::get("/oppen-data", Access::Public, index),
         RouteDef::get(ALL_ROUNDS_PATH, Access::Public, all_rounds),
         RouteDef::get("/oppen-data/ocds/{file}", Access::Public, one_round),
+        RouteDef::post(SETTINGS_PATH, access::ADMIN, save_settings),
     ]
 }
 
@@ -51,12 +62,45 @@ struct TenantSection {
     rounds: Vec<RoundRow>,
 }
 
+/// The administrator's settings form: the tenant's own OCID prefix.
+struct Settings {
+    tenant_name: String,
+    /// The field's value: the stored prefix, or what was submitted.
+    value: String,
+    /// The prefix in use, or `None` if the tenant does not publish.
+    effective: Option<String>,
+    /// Where the prefix in use comes from.
+    source: &'static str,
+    error: Option<String>,
+    saved: bool,
+}
+
 #[derive(Template)]
 #[template(path = "open_data/index.html")]
 struct Index {
     page: Page,
     tenants: Vec<TenantSection>,
     test_prefix: &'static str,
+    settings: Option<Settings>,
+}
+
+#[derive(Deserialize)]
+struct IndexQuery {
+    sparat: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct SettingsForm {
+    #[serde(default)]
+    ocid_prefix: String,
+}
+
+fn source_key(s: PrefixSource) -> &'static str {
+    match s {
+        PrefixSource::Override | PrefixSource::Tenant => "open_data.source_tenant",
+        PrefixSource::Configured => "open_data.source_configured",
+        PrefixSource::Test => "open_data.source_test",
+    }
 }
 
 fn status_key(s: RoundStatus) -> &'static str {
@@ -70,7 +114,20 @@ fn status_key(s: RoundStatus) -> &'static str {
     }
 }
 
-async fn index(State(state): State<AppState>, ctx: Ctx) -> Response {
+async fn index(State(state): State<AppState>, ctx: Ctx, Query(q): Query<IndexQuery>) -> Response {
+    let saved = q.sparat.is_some();
+    page(&state, &ctx, None, None, saved).await
+}
+
+/// The page; for a tenant's administrator with the settings form, holding `submitted`
+/// and `error` after a refused form.
+async fn page(
+    state: &AppState,
+    ctx: &Ctx,
+    submitted: Option<String>,
+    error: Option<String>,
+    saved: bool,
+) -> Response {
     let tenants = match state.store().list_tenants().await {
         Ok(t) => t,
         Err(e) => return ctx.store_error(e).into_response(),
@@ -82,7 +139,11 @@ async fn index(State(state): State<AppState>, ctx: Ctx) -> Response {
             Ok(r) => r,
             Err(e) => return ctx.store_error(e).into_response(),
         };
-        let prefix = prefix_for(prefixes, &t).ok();
+        let prefix = match resolve_prefix(state.store(), prefixes, &t).await {
+            Ok((p, _)) => Some(p),
+            Err(OcdsError::NoPrefix { .. } | OcdsError::NotFound) => None,
+            Err(OcdsError::Store(e)) => return ctx.store_error(e).into_response(),
+        };
         sections.push(TenantSection {
             name: t.name.to_string(),
             slug: t.slug.to_string(),
@@ -104,14 +165,73 @@ async fn index(State(state): State<AppState>, ctx: Ctx) -> Response {
                 .collect(),
         });
     }
-    render(
+    let settings = if access::ADMIN.allows(ctx.principal.as_ref()) {
+        let tenant = &ctx.who().tenant;
+        let stored = match state.store().tenant_ocid_prefix(tenant.id).await {
+            Ok(p) => p,
+            Err(e) => return ctx.store_error(e).into_response(),
+        };
+        let (effective, source) = match resolve_prefix(state.store(), prefixes, tenant).await {
+            Ok((p, source)) => (Some(p.as_str().to_string()), ctx.t(source_key(source))),
+            Err(OcdsError::NoPrefix { .. } | OcdsError::NotFound) => (None, ""),
+            Err(OcdsError::Store(e)) => return ctx.store_error(e).into_response(),
+        };
+        Some(Settings {
+            tenant_name: tenant.name.to_string(),
+            value: submitted.unwrap_or_else(|| stored.unwrap_or_default()),
+            effective,
+            source,
+            error,
+            saved,
+        })
+    } else {
+        None
+    };
+    let status = if settings.as_ref().is_some_and(|s| s.error.is_some()) {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let body = render(
         &Index {
             page: ctx.page("open_data.title"),
             tenants: sections,
             test_prefix: vidare_exchange::ocds::TEST_PREFIX,
+            settings,
         },
         ctx.lang,
-    )
+    );
+    (status, body).into_response()
+}
+
+/// `POST /oppen-data/installningar`: the administrator stores the tenant's registered
+/// OCID prefix, or removes it with an empty field (audit-logged).
+async fn save_settings(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<SettingsForm>,
+) -> Response {
+    let value = f.ocid_prefix.trim().to_string();
+    let prefix = if value.is_empty() {
+        None
+    } else {
+        match OcidPrefix::parse(&value) {
+            Ok(p) => Some(p),
+            Err(_) => {
+                let message = ctx.t("open_data.prefix_invalid").to_string();
+                return page(&state, &ctx, Some(value), Some(message), false).await;
+            }
+        }
+    };
+    let s = ctx.who().scoped(state.store());
+    match s.set_ocid_prefix(prefix.as_ref().map(|p| p.as_str())).await {
+        Ok(()) => Redirect::to("/oppen-data?sparat=1#installningar").into_response(),
+        Err(StoreError::Rule(v)) => {
+            let message = v.message(ctx.lang).to_string();
+            page(&state, &ctx, Some(value), Some(message), false).await
+        }
+        Err(e) => ctx.store_error(e).into_response(),
+    }
 }
 
 /// `http(s)://host` of this request, for the packages' own URIs.

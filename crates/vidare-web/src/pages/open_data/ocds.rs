@@ -12,17 +12,20 @@ use vidare_domain::model::procurement::CriterionKind;
 use vidare_domain::model::tenant::Tenant;
 use vidare_exchange::ocds::{
     self, AgreementInput, AwardInput, BuyerInput, CriterionInput, LotInput, OcidPrefix,
-    OcidPrefixes, OrgInput, PackageMeta, PaymentInput, RoundInput, TenantRounds,
+    OcidPrefixes, OrgInput, PackageMeta, PaymentInput, PrefixSource, RoundInput, TenantRounds,
 };
 use vidare_store::repo::open_data::{OpenOrganisation, OpenRoundData};
 use vidare_store::{Store, StoreError};
 
-/// The environment variable naming the OCID prefixes (`slug=ocds-xxxxxx,…`).
+/// The environment variable naming the OCID prefixes (`slug=ocds-xxxxxx,…`). Kept for
+/// installations configured before prefixes were stored per tenant: a prefix stored for
+/// the tenant (the open-data page's settings, `vidare tenant set-ocid-prefix`) comes
+/// first.
 pub const PREFIXES_ENV: &str = "VIDARE_OCID_PREFIXES";
 
 /// The prefixes configured for this process (read once from [`PREFIXES_ENV`]). A
-/// malformed value is logged and treated as none configured, so only synthetic tenants
-/// publish.
+/// malformed value is logged and treated as none configured, so only tenants with a
+/// stored prefix and synthetic tenants publish.
 pub fn configured_prefixes() -> &'static OcidPrefixes {
     static P: OnceLock<OcidPrefixes> = OnceLock::new();
     P.get_or_init(|| match std::env::var(PREFIXES_ENV) {
@@ -133,13 +136,41 @@ pub fn round_input(d: OpenRoundData) -> RoundInput {
     }
 }
 
-/// The prefix a tenant publishes under, or why it cannot publish.
-pub fn prefix_for(prefixes: &OcidPrefixes, tenant: &Tenant) -> Result<OcidPrefix, OcdsError> {
+/// The prefix a tenant publishes under and where it came from (see
+/// [`OcidPrefixes::resolve`]: set for the run, stored for the tenant, configured, the
+/// test prefix for a synthetic tenant), or why it cannot publish. A stored value that no
+/// longer parses is ignored with an error in the log.
+pub async fn resolve_prefix(
+    store: &Store,
+    prefixes: &OcidPrefixes,
+    tenant: &Tenant,
+) -> Result<(OcidPrefix, PrefixSource), OcdsError> {
+    let stored = store
+        .tenant_ocid_prefix(tenant.id)
+        .await?
+        .and_then(|p| match OcidPrefix::parse(&p) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                tracing::error!(tenant = %tenant.slug, error = %e, "stored OCID prefix is malformed");
+                None
+            }
+        });
     prefixes
-        .for_tenant(tenant.slug.as_str(), tenant.synthetic)
+        .resolve(tenant.slug.as_str(), tenant.synthetic, stored.as_ref())
         .map_err(|_| OcdsError::NoPrefix {
             tenant: tenant.slug.to_string(),
         })
+}
+
+/// The prefix a tenant publishes under, or why it cannot publish.
+pub async fn prefix_for(
+    store: &Store,
+    prefixes: &OcidPrefixes,
+    tenant: &Tenant,
+) -> Result<OcidPrefix, OcdsError> {
+    resolve_prefix(store, prefixes, tenant)
+        .await
+        .map(|(p, _)| p)
 }
 
 /// One tenant's public rounds (or just `only`), ready for the builder.
@@ -165,7 +196,8 @@ pub async fn tenant_rounds(
         buyer: BuyerInput {
             name: tenant.name.to_string(),
             slug: tenant.slug.to_string(),
-            org_number: None,
+            // The municipality's organisation number from its invoicing buyer details.
+            org_number: s.open_buyer_org_number().await?,
         },
         prefix,
         rounds,
@@ -185,12 +217,12 @@ pub async fn round_package(
         .await?
         .ok_or(OcdsError::NotFound)?;
     let tenant = store.get_tenant(tenant_id).await?;
-    let prefix = prefix_for(prefixes, &tenant)?;
+    let prefix = prefix_for(store, prefixes, &tenant).await?;
     let rounds = tenant_rounds(store, &tenant, prefix, Some(round), now).await?;
     let meta = PackageMeta {
         uri: format!("{base_url}/oppen-data/ocds/{}.json", round.get()),
         publisher_name: tenant.name.to_string(),
-        publisher_org_number: None,
+        publisher_org_number: rounds.buyer.org_number,
         publication_policy: Some(format!("{base_url}/oppen-data")),
         today: stockholm_today(now),
     };
@@ -209,8 +241,10 @@ pub async fn tenants_package(
 ) -> Result<Option<Value>, OcdsError> {
     let mut parts = Vec::new();
     for t in tenants {
-        let Ok(prefix) = prefix_for(prefixes, t) else {
-            continue;
+        let prefix = match prefix_for(store, prefixes, t).await {
+            Ok(p) => p,
+            Err(OcdsError::NoPrefix { .. }) => continue,
+            Err(e) => return Err(e),
         };
         let part = tenant_rounds(store, t, prefix, None, now).await?;
         if !part.rounds.is_empty() {
@@ -220,6 +254,12 @@ pub async fn tenants_package(
     if parts.is_empty() {
         return Ok(None);
     }
+    // One municipality publishes its own package; several are published by the
+    // installation, which has no organisation number of its own here.
+    let publisher_org_number = match parts.as_slice() {
+        [one] => one.buyer.org_number,
+        _ => None,
+    };
     let publisher_name = if parts.len() == 1 {
         parts[0].buyer.name.clone()
     } else {
@@ -235,7 +275,7 @@ pub async fn tenants_package(
     let meta = PackageMeta {
         uri,
         publisher_name,
-        publisher_org_number: None,
+        publisher_org_number,
         publication_policy: Some(format!("{base_url}/oppen-data")),
         today: stockholm_today(now),
     };

@@ -1,0 +1,6 @@
+-- Open data: the OCID prefix a tenant publishes its procurement rounds under
+-- (`ocds-` and six lower-case letters or digits, registered with the Open Contracting
+-- Partnership). NULL: none stored; the installation's VIDARE_OCID_PREFIXES applies, and
+-- for synthetic tenants the standard's test prefix.
+ALTER TABLE tenants ADD COLUMN ocid_prefix TEXT
+    CHECK (ocid_prefix IS NULL OR ocid_prefix ~ '^ocds-[a-z0-9]{6}$');
