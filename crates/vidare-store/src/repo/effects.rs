@@ -136,26 +136,62 @@ fn age_band(id: i64, digits: &str, on: NaiveDate) -> Result<AgeBand, StoreError>
     Ok(AgeBand::of_age(on.years_since(birth).unwrap_or(0)))
 }
 
+/// The read transaction [`Store::effects_data`] loads in.
+enum ReadTx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
 impl Store {
     /// Loads everything the effect measurement reads, for one tenant or (None) all.
     pub async fn effects_data(&self, tenant: Option<TenantId>) -> Result<EffectsData, StoreError> {
         let t = tenant.map(|t| t.get());
         let mut data = EffectsData::default();
         let mut as_of = i32::MIN;
+        // Every query reads one snapshot, so rows added meanwhile cannot point at rows
+        // an earlier query did not see. On PostgreSQL the aggregations (a million groups
+        // at national scale) get the memory to hash in RAM instead of spilling to disk:
+        // with the default 4 MB, the load took three times as long.
+        let mut read = match self.backend() {
+            crate::Backend::Sqlite(pool) => ReadTx::Sqlite(pool.begin().await?),
+            crate::Backend::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("SET LOCAL work_mem = '256MB'")
+                    .execute(&mut *tx)
+                    .await?;
+                ReadTx::Postgres(tx)
+            }
+        };
         macro_rules! fetch {
             ($sql:expr, |$row:ident| $body:block) => {{
                 let sql: String = $sql;
-                with_pool!(self, |pool| {
-                    let q = sqlx::query(&sql);
-                    let q = match t {
-                        Some(t) => q.bind(t),
-                        None => q,
-                    };
-                    let mut rows = q.fetch(pool);
-                    while let Some($row) = rows.try_next().await? {
-                        $body
+                match &mut read {
+                    ReadTx::Sqlite(tx) => {
+                        let q = sqlx::query(&sql);
+                        let q = match t {
+                            Some(t) => q.bind(t),
+                            None => q,
+                        };
+                        let mut rows = q.fetch(&mut **tx);
+                        while let Some($row) = rows.try_next().await? {
+                            $body
+                        }
                     }
-                })
+                    ReadTx::Postgres(tx) => {
+                        let q = sqlx::query(&sql);
+                        let q = match t {
+                            Some(t) => q.bind(t),
+                            None => q,
+                        };
+                        let mut rows = q.fetch(&mut **tx);
+                        while let Some($row) = rows.try_next().await? {
+                            $body
+                        }
+                    }
+                }
             }};
         }
 
@@ -421,6 +457,11 @@ impl Store {
             }
         );
 
+        // Read only: ending the transaction either way changes nothing.
+        match read {
+            ReadTx::Sqlite(tx) => tx.rollback().await?,
+            ReadTx::Postgres(tx) => tx.rollback().await?,
+        }
         data.as_of = if as_of == i32::MIN {
             day(Utc::now().date_naive())
         } else {
