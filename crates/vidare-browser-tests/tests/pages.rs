@@ -56,7 +56,20 @@ async fn walk(
     let menu = local_links(client, server, "nav.site-nav a").await;
     assert!(!menu.is_empty(), "{who} sees a menu");
     let mut seen: Vec<String> = vec!["/oversikt".into()];
-    for path in menu.iter().chain(["/konto".to_string()].iter()) {
+    // Pages reached from within a page rather than the menu: the suppliers' meeting
+    // registrations (linked from the tenders list) and the open-data page, where an
+    // admin also sees the publishing settings form.
+    let extra: Vec<String> = match role {
+        RoleKind::SupplierUser => vec!["/portal/moten".into()],
+        RoleKind::TenantAdmin => vec!["/oppen-data".into()],
+        _ => Vec::new(),
+    };
+    // The account page last: signing out uses its form.
+    for path in menu
+        .iter()
+        .chain(extra.iter())
+        .chain(["/konto".to_string()].iter())
+    {
         let Some((landed, source)) = visit(audit, &mut seen, who, client, server, path).await
         else {
             continue;
@@ -65,7 +78,16 @@ async fn walk(
         // One level deeper: the first entry a list links to under its own path.
         let prefix = format!("{landed}/");
         let deeper = local_links(client, server, "main a").await;
-        if let Some(first) = deeper.into_iter().find(|p| p.starts_with(&prefix)) {
+        // Downloads (JSON, CSV, XML, PDF) are not pages.
+        let download = |p: &str| {
+            [".json", ".csv", ".xml", ".pdf", ".zip", ".parquet"]
+                .iter()
+                .any(|ext| p.split('?').next().unwrap_or(p).ends_with(ext))
+        };
+        if let Some(first) = deeper
+            .into_iter()
+            .find(|p| p.starts_with(&prefix) && !download(p))
+        {
             if let Some(page) = visit(audit, &mut seen, who, client, server, &first).await {
                 pages.push(page);
             }
