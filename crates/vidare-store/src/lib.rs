@@ -132,6 +132,7 @@ pub struct Store {
     writer: Backend,
     auth_cache: std::sync::Arc<cache::AuthCache>,
     access_batcher: std::sync::Arc<access_batch::AccessBatcher>,
+    due_counts: std::sync::Arc<cache::DueCountCache>,
     /// SQLite files: the background WAL checkpointer, stopped when the last clone goes.
     _checkpointer: Option<checkpoint::Handle>,
 }
@@ -205,6 +206,7 @@ impl Store {
                 writer: Backend::Sqlite(writer),
                 auth_cache: Default::default(),
                 access_batcher: Default::default(),
+                due_counts: Default::default(),
                 _checkpointer: checkpointer,
             })
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
@@ -236,6 +238,7 @@ impl Store {
             writer: Backend::Postgres(pool),
             auth_cache: Default::default(),
             access_batcher: Default::default(),
+            due_counts: Default::default(),
             _checkpointer: None,
         })
     }
@@ -256,6 +259,10 @@ impl Store {
 
     pub(crate) fn auth_cache(&self) -> &cache::AuthCache {
         &self.auth_cache
+    }
+
+    pub(crate) fn due_counts(&self) -> &cache::DueCountCache {
+        &self.due_counts
     }
 
     pub(crate) fn access_batcher(&self) -> &access_batch::AccessBatcher {

@@ -1238,8 +1238,21 @@ impl Scoped<'_> {
 
     /// How many follow-ups not yet recorded fell due by `today`: the same rule as
     /// [`Scoped::due_follow_ups`], counted in the database (one statement) for pages
-    /// that show only the number.
+    /// that show only the number, and kept for a few seconds (`cache::DueCountCache`;
+    /// this process's changes to exits and follow-ups drop it at once).
     pub async fn count_due_follow_ups(&self, today: NaiveDate) -> Result<u64, StoreError> {
+        let cache = self.store().due_counts();
+        if let Some(n) = cache.get(self.tid(), today) {
+            return Ok(n);
+        }
+        let generation = cache.generation();
+        let n = self.count_due_follow_ups_uncached(today).await?;
+        cache.put(self.tid(), today, n, generation);
+        Ok(n)
+    }
+
+    /// [`Scoped::count_due_follow_ups`] from the database.
+    async fn count_due_follow_ups_uncached(&self, today: NaiveDate) -> Result<u64, StoreError> {
         // For each point, the latest exit date whose follow-up is due by today. Adding
         // months clamps to the month's end (30 Nov + 3 months = 28 Feb), so step forward
         // from `today - months` while the next day is still due.
@@ -1476,6 +1489,7 @@ impl Scoped<'_> {
             }
             ids
         });
+        self.store().due_counts().invalidate();
         Ok(ids)
     }
 }

@@ -482,6 +482,7 @@ impl Scoped<'_> {
             );
             id
         });
+        self.store().due_counts().invalidate();
         Ok(ExitId(id))
     }
 
@@ -558,6 +559,7 @@ impl Scoped<'_> {
             );
             id
         });
+        self.store().due_counts().invalidate();
         Ok(FollowUpId(id))
     }
 }
