@@ -29,7 +29,7 @@ const MAX_FORM: usize = 2 * 1024 * 1024;
 /// Largest `multipart/form-data` body read to find the token: as large as the largest
 /// upload a route accepts, so an upload form that carries its token in the `_csrf`
 /// field (as every form without JavaScript does) reaches the route and its own checks.
-const MAX_MULTIPART: usize = crate::pages::procurement::UPLOAD_BODY_LIMIT;
+const MAX_MULTIPART: usize = crate::upload::UPLOAD_BODY_LIMIT;
 
 /// The middleware.
 pub async fn protect(req: Request, next: Next) -> Response {
@@ -88,8 +88,11 @@ pub async fn protect(req: Request, next: Next) -> Response {
         Err(_) => {
             // Too large to be any form this application takes (or cut off mid-way):
             // nothing has been read by a handler, so nothing was changed.
+            // An upload gets the upload routes' own answer, naming the file field.
             let req = Request::from_parts(parts, Body::empty());
-            return if api {
+            return if is_multipart {
+                crate::upload::too_large(&req)
+            } else if api {
                 error::ApiError::too_large(lang).into_response()
             } else {
                 error::page_status(StatusCode::PAYLOAD_TOO_LARGE, lang, &req)

@@ -173,13 +173,29 @@ impl ApiError {
         ApiError::new(StatusCode::FORBIDDEN, "csrf", title)
     }
 
-    /// 413: a request body larger than any this route takes.
+    /// 413: a form larger than any form without a file (uploads have their own,
+    /// [`ApiError::file_too_large`]).
     pub fn too_large(lang: Lang) -> ApiError {
-        let title = match lang {
-            Lang::Sv => "Begäran är för stor. Ett uppladdat dokument får vara högst 10 MB; ett formulär utan fil högst 2 MB.",
-            Lang::En => "The request is too large. An uploaded document may be at most 10 MB; a form without a file at most 2 MB.",
-        };
-        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too-large", title)
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too-large",
+            crate::i18n::t(lang, "error.too_large"),
+        )
+    }
+
+    /// 413: an uploaded file over the store's limit, naming the field `file`.
+    pub fn file_too_large(lang: Lang) -> ApiError {
+        let message = crate::i18n::t(lang, "error.file_too_large");
+        let mut e = ApiError::invalid(
+            lang,
+            vec![FieldProblem {
+                field: "file".into(),
+                message: message.to_string(),
+            }],
+        );
+        e.status = StatusCode::PAYLOAD_TOO_LARGE.as_u16();
+        e.title = message.to_string();
+        e
     }
 
     /// 404.

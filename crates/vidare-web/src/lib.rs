@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod pages;
 pub mod routes;
 pub mod session;
+pub mod upload;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;

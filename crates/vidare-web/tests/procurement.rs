@@ -1573,8 +1573,8 @@ async fn documents_up_to_the_store_limit(kind: BackendKind) {
         )
         .await;
     refused(&r, "plain form over the limit", "Filen är större än 10 MB");
-    // Without a length the CSRF check stops reading at the route's limit: a page that
-    // says what to do, not a bare text or a 500.
+    // Without a length the CSRF check stops reading at the route's limit and answers as
+    // the route would: a page naming the file field, not a bare text or a 500.
     let (ct, body) = document(Some(&ocsrf), "Utan längd", MAX_DOCUMENT_BYTES + 512 * 1024);
     let r = app
         .send(
@@ -1588,10 +1588,33 @@ async fn documents_up_to_the_store_limit(kind: BackendKind) {
         .await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);
     assert!(
-        r.body.contains("högst 10 MB") && r.body.contains("<html"),
+        r.body.contains("Filen i fältet Fil är större än 10 MB") && r.body.contains("<html"),
         "{}",
         r.body
     );
+    // A form without a file over 2 MB (the CSRF check reads no further): 413 with a
+    // page that says what to do, as a page or as a problem document.
+    let big = format!("_csrf={ocsrf}&title={}", "x".repeat(2 * 1024 * 1024));
+    for (path, html) in [(page.as_str(), true), (api_docs.as_str(), false)] {
+        let r = app
+            .send(
+                &mut officer,
+                Request::post(path)
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .header(header::ACCEPT_LANGUAGE, "sv")
+                    .body(Body::from(big.clone()))
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "{path}: {}",
+            r.body
+        );
+        assert!(r.body.contains("större än 2 MB"), "{path}: {}", r.body);
+        assert_eq!(r.body.contains("<html"), html, "{path}: {}", r.body);
+    }
     // A forged token in a large form changes nothing.
     let r = app
         .send(

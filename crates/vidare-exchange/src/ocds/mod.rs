@@ -167,11 +167,6 @@ impl OcidPrefixes {
         self.overrides.push((slug.to_string(), prefix));
     }
 
-    /// The prefix of a tenant with nothing stored: see [`OcidPrefixes::resolve`].
-    pub fn for_tenant(&self, slug: &str, synthetic: bool) -> Result<OcidPrefix, NoPrefix> {
-        self.resolve(slug, synthetic, None).map(|(p, _)| p)
-    }
-
     /// The prefix of a tenant and where it came from, in this order: one set for this
     /// run, the one stored for the tenant (`stored`), the configuration's for the tenant,
     /// the configuration's for every tenant, and — for synthetic (test and demo) tenants
@@ -380,11 +375,11 @@ mod tests {
         assert!(OcidPrefix::parse("ocds-abc12").is_err());
         assert!(OcidPrefix::parse("ocid-abc123").is_err());
         let p = OcidPrefixes::parse("demo=ocds-aaaaaa, *=ocds-bbbbbb").unwrap();
-        assert_eq!(p.for_tenant("demo", true).unwrap().as_str(), "ocds-aaaaaa");
-        assert_eq!(p.for_tenant("x", false).unwrap().as_str(), "ocds-bbbbbb");
+        assert_eq!(p.resolve("demo", true, None).unwrap().0.as_str(), "ocds-aaaaaa");
+        assert_eq!(p.resolve("x", false, None).unwrap().0.as_str(), "ocds-bbbbbb");
         let none = OcidPrefixes::parse("").unwrap();
-        assert_eq!(none.for_tenant("x", false), Err(NoPrefix));
-        assert!(none.for_tenant("x", true).unwrap().is_test());
+        assert_eq!(none.resolve("x", false, None), Err(NoPrefix));
+        assert!(none.resolve("x", true, None).unwrap().0.is_test());
         assert!(OcidPrefixes::parse("demo").is_err());
         assert!(OcidPrefixes::parse("demo=ocds-1").is_err());
         assert_eq!(

@@ -36,9 +36,10 @@ use super::{
 use crate::error::{ApiError, FieldProblem};
 use crate::pages::procurement::{
     parse_criteria_api, parse_lot_api, parse_meeting, parse_registration, parse_round_api,
-    parse_supplier_registration, read_upload, with_upload_limit, Errors,
+    parse_supplier_registration, read_upload, Errors,
 };
 use crate::routes::{access, Access, RouteDef};
+use crate::upload::with_upload_limit;
 use crate::AppState;
 
 /// Every API route of this area; each is also in [`openapi`]'s paths.
@@ -232,21 +233,6 @@ fn store_err(caller: &Caller, e: StoreError) -> ApiError {
         }
         e => caller.store_error(e),
     }
-}
-
-/// 413: a file over the store's limit, naming the field `file`.
-fn too_large(lang: Lang) -> ApiError {
-    let message = crate::i18n::t(lang, "proc.upload_too_large").to_string();
-    let mut e = ApiError::invalid(
-        lang,
-        vec![FieldProblem {
-            field: "file".into(),
-            message: message.clone(),
-        }],
-    );
-    e.status = StatusCode::PAYLOAD_TOO_LARGE.as_u16();
-    e.title = message;
-    e
 }
 
 fn created<T: Serialize>(location: String, body: T) -> Response {
@@ -1098,7 +1084,7 @@ pub(super) async fn upload_document(
         .as_ref()
         .is_some_and(|f| f.content.len() > vidare_store::repo::tendering::MAX_DOCUMENT_BYTES)
     {
-        return Err(too_large(lang));
+        return Err(ApiError::file_too_large(lang));
     }
     let mut p = Problems::new(lang);
     let title = p.parse("title", Text::parse_max(upload.field("title"), 200));

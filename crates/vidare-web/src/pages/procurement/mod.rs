@@ -34,6 +34,7 @@ use crate::error::{ApiError, FieldProblem};
 use crate::pages::{render, Ctx, Page};
 use crate::routes::RouteDef;
 use crate::session::Principal;
+use crate::upload::with_upload_limit;
 
 /// Every page route of this area; the file uploads accept bodies up to the store's
 /// document limit ([`with_upload_limit`]).
@@ -62,78 +63,6 @@ const UPLOAD_PAGES: &[&str] = &[
     "/upphandlingar/{id}/dokument",
     "/portal/anbud/{id}/dokument",
 ];
-
-/// The largest request body of an upload route: the store's largest document plus room
-/// for the form's other fields and the multipart framing.
-pub const UPLOAD_BODY_LIMIT: usize = vidare_store::repo::tendering::MAX_DOCUMENT_BYTES + 256 * 1024;
-
-/// Lets an upload route read bodies up to [`UPLOAD_BODY_LIMIT`] (axum's default is
-/// 2 MB) and answers a larger one, announced by its `Content-Length`, with 413 and a
-/// message naming the file field: a page in the user's language, or a problem
-/// document from the API. A larger body sent without a length is cut off while read
-/// and the handler reports the file as too large ([`read_upload`]).
-pub fn with_upload_limit(mut def: RouteDef) -> RouteDef {
-    def.handler = def
-        .handler
-        .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT))
-        .layer(axum::middleware::from_fn(refuse_oversized));
-    def
-}
-
-async fn refuse_oversized(req: Request, next: Next) -> Response {
-    let announced = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    match announced {
-        Some(n) if n > UPLOAD_BODY_LIMIT as u64 => too_large(&req),
-        _ => next.run(req).await,
-    }
-}
-
-#[derive(Template)]
-#[template(path = "procurement/too_large.html")]
-struct TooLarge {
-    page: Page,
-    message: String,
-    back: String,
-}
-
-/// 413 for an upload over the limit, naming the field `file`.
-fn too_large(req: &Request) -> Response {
-    let lang = crate::session::lang_of(req);
-    let message = crate::i18n::t(lang, "proc.upload_too_large").to_string();
-    let path = req.uri().path().to_string();
-    if path.starts_with("/api/") {
-        let mut e = ApiError::invalid(
-            lang,
-            vec![FieldProblem {
-                field: "file".into(),
-                message: message.clone(),
-            }],
-        );
-        e.status = StatusCode::PAYLOAD_TOO_LARGE.as_u16();
-        e.title = message;
-        return e.into_response();
-    }
-    let principal = req.extensions().get::<Principal>().cloned();
-    let page = TooLarge {
-        page: Page::bare(
-            lang,
-            principal,
-            crate::i18n::t(lang, "proc.too_large_title"),
-            &path,
-        ),
-        message,
-        // The form's page: the upload path without its last segment.
-        back: path
-            .rsplit_once('/')
-            .map(|(p, _)| p.to_string())
-            .unwrap_or_else(|| "/".into()),
-    };
-    (StatusCode::PAYLOAD_TOO_LARGE, render(&page, lang)).into_response()
-}
 
 /// Problems with a submitted form, one per field, shown beside the field and in a
 /// summary at the top.
