@@ -100,3 +100,106 @@ impl TestDb {
         }
     }
 }
+
+/// Where the totals the triggers keep (`placement_totals`, `supplier_month_payments`,
+/// migration 0010) differ from the same sums computed afresh from attendance and invoice
+/// lines: one line per difference, empty when they agree.
+pub async fn totals_mismatches(store: &Store) -> Vec<String> {
+    use sqlx::Row;
+    const PLACEMENTS: &str = "
+        WITH a AS (SELECT placement_id, COUNT(*) AS months, SUM(attended_minutes) AS minutes
+                   FROM attendance_months GROUP BY placement_id),
+             p AS (SELECT l.placement_id, SUM(CASE WHEN i.kind = 'credit_note'
+                          THEN -l.amount_ore ELSE l.amount_ore END) AS paid
+                   FROM invoice_lines l JOIN invoices i ON i.tenant_id = l.tenant_id
+                    AND i.id = l.invoice_id WHERE i.status <> 'draft' GROUP BY l.placement_id)
+        SELECT pl.id,
+               CAST(COALESCE(a.months, 0) AS BIGINT), CAST(COALESCE(a.minutes, 0) AS BIGINT),
+               CAST(COALESCE(p.paid, 0) AS BIGINT),
+               CAST(COALESCE(t.attendance_months, 0) AS BIGINT),
+               CAST(COALESCE(t.attended_minutes, 0) AS BIGINT),
+               CAST(COALESCE(t.paid_ore, 0) AS BIGINT)
+        FROM placements pl LEFT JOIN a ON a.placement_id = pl.id
+        LEFT JOIN p ON p.placement_id = pl.id LEFT JOIN placement_totals t ON t.placement_id = pl.id
+        ORDER BY pl.id";
+    const PAYMENTS: &str = "
+        SELECT i.tenant_id, i.organisation_id, l.agreement_id, i.month,
+               CAST(SUM(CASE WHEN i.kind = 'credit_note' THEN -l.amount_ore ELSE l.amount_ore END)
+                    AS BIGINT), CAST(COUNT(*) AS BIGINT), CAST(0 AS BIGINT)
+        FROM invoice_lines l JOIN invoices i ON i.tenant_id = l.tenant_id AND i.id = l.invoice_id
+        WHERE i.status <> 'draft' GROUP BY i.tenant_id, i.organisation_id, l.agreement_id, i.month
+        UNION ALL
+        SELECT tenant_id, organisation_id, agreement_id, month, amount_ore, line_count,
+               CAST(1 AS BIGINT)
+        FROM supplier_month_payments WHERE line_count > 0
+        ORDER BY 1, 2, 3, 4, 7";
+    let mut out = Vec::new();
+    let (placements, payments) = match store.backend() {
+        crate::Backend::Sqlite(pool) => (
+            sqlx::query(PLACEMENTS).fetch_all(pool).await.map(|r| {
+                r.iter()
+                    .map(|r| (0..7).map(|i| r.get::<i64, _>(i)).collect::<Vec<_>>())
+                    .collect::<Vec<_>>()
+            }),
+            sqlx::query(PAYMENTS).fetch_all(pool).await.map(|r| {
+                r.iter()
+                    .map(|r| {
+                        let mut k: Vec<String> =
+                            (0..3).map(|i| r.get::<i64, _>(i).to_string()).collect();
+                        k.push(r.get::<String, _>(3));
+                        (
+                            k.join("/"),
+                            r.get::<i64, _>(4),
+                            r.get::<i64, _>(5),
+                            r.get::<i64, _>(6),
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            }),
+        ),
+        crate::Backend::Postgres(pool) => (
+            sqlx::query(PLACEMENTS).fetch_all(pool).await.map(|r| {
+                r.iter()
+                    .map(|r| (0..7).map(|i| r.get::<i64, _>(i)).collect::<Vec<_>>())
+                    .collect::<Vec<_>>()
+            }),
+            sqlx::query(PAYMENTS).fetch_all(pool).await.map(|r| {
+                r.iter()
+                    .map(|r| {
+                        let mut k: Vec<String> =
+                            (0..3).map(|i| r.get::<i64, _>(i).to_string()).collect();
+                        k.push(r.get::<String, _>(3));
+                        (
+                            k.join("/"),
+                            r.get::<i64, _>(4),
+                            r.get::<i64, _>(5),
+                            r.get::<i64, _>(6),
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            }),
+        ),
+    };
+    for r in placements.expect("placement totals query") {
+        if r[1..4] != r[4..7] {
+            out.push(format!(
+                "placement {}: computed (months, minutes, paid) {:?}, kept {:?}",
+                r[0],
+                &r[1..4],
+                &r[4..7]
+            ));
+        }
+    }
+    let payments = payments.expect("payment totals query");
+    let mut computed = std::collections::BTreeMap::new();
+    let mut kept = std::collections::BTreeMap::new();
+    for (k, amount, lines, side) in payments {
+        if side == 0 { &mut computed } else { &mut kept }.insert(k, (amount, lines));
+    }
+    if computed != kept {
+        out.push(format!(
+            "supplier payments: computed {computed:?}, kept {kept:?}"
+        ));
+    }
+    out
+}

@@ -205,6 +205,12 @@ fn settings() -> InvoicingSettings {
     }
 }
 
+/// The totals the effect measurement reads agree with the attendance and invoice lines.
+async fn assert_totals_kept(store: &Store) {
+    let mismatches = vidare_store::testing::totals_mismatches(store).await;
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}
+
 fn field(err: StoreError) -> &'static str {
     match err {
         StoreError::Rule(v) => v.field,
@@ -324,6 +330,7 @@ async fn invoices_are_derived_from_approved_attendance(db: TestDb) {
         ),
         "issue_date"
     );
+    assert_totals_kept(&db.store).await;
 }
 
 async fn the_approval_flow_is_one_step_at_a_time_and_audited(db: TestDb) {
@@ -440,6 +447,7 @@ async fn the_approval_flow_is_one_step_at_a_time_and_audited(db: TestDb) {
         Err(StoreError::NotFound { .. })
     ));
     assert_eq!(s.billable_months(march()).await.unwrap().len(), 1);
+    assert_totals_kept(&db.store).await;
 }
 
 async fn a_locked_month_is_corrected_by_a_credit_note(db: TestDb) {
@@ -550,6 +558,7 @@ async fn a_locked_month_is_corrected_by_a_credit_note(db: TestDb) {
         "the credit note is not sent yet"
     );
     assert!(s.income_by_month(f.org_b).await.unwrap().is_empty());
+    assert_totals_kept(&db.store).await;
 }
 
 async fn invoices_are_tenant_isolated(db: TestDb) {

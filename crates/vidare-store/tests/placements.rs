@@ -534,6 +534,10 @@ async fn attendance_rules_hold_and_nothing_is_half_written(db: TestDb) {
         .approve_attendance(fx.org, may, at(2024, 6, 9))
         .await
         .is_err());
+    // The totals the effect measurement reads followed every write (including the
+    // resubmissions that replaced a month's minutes).
+    let mismatches = vidare_store::testing::totals_mismatches(&db.store).await;
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
 }
 
 async fn exits_pauses_notes_and_follow_ups(db: TestDb) {

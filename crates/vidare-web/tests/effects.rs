@@ -101,6 +101,48 @@ async fn dashboards_per_role(kind: BackendKind) {
         .await
         .unwrap()
         .is_some());
+    // A recorded change makes the cached figures stale: they are shown at once, marked
+    // as being updated, while one background task computes new ones.
+    let before = s.cached_effects("all").await.unwrap().unwrap();
+    let r = app.get(&mut p, "/effekter").await;
+    assert!(
+        !r.body.contains("Nya siffror beräknas just nu"),
+        "{}",
+        r.body
+    );
+    s.insert_user(&NewUser {
+        email: Email::parse("ny.kollega@example.invalid").unwrap(),
+        display_name: Text::parse("Ny kollega").unwrap(),
+        role: Role::Researcher,
+    })
+    .await
+    .unwrap();
+    let stamp = s.effects_data_stamp().await.unwrap();
+    assert!(stamp > before.data_stamp, "the change moved the data stamp");
+    let r = app.get(&mut p, "/effekter").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body.contains("Nya siffror beräknas just nu"),
+        "{}",
+        r.body
+    );
+    let mut refreshed = None;
+    for _ in 0..1200 {
+        let c = s.cached_effects("all").await.unwrap().unwrap();
+        if c.data_stamp == stamp {
+            refreshed = Some(c);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let refreshed = refreshed.expect("the background task cached new figures");
+    assert!(refreshed.computed_at >= before.computed_at);
+    let r = app.get(&mut p, "/effekter").await;
+    assert!(
+        !r.body.contains("Nya siffror beräknas just nu"),
+        "{}",
+        r.body
+    );
     // Suppliers and case workers do not see the effects.
     let empty = TestApp::new(kind).await;
     for role in [RoleKind::SupplierUser, RoleKind::CaseWorker] {

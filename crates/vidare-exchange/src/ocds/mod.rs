@@ -375,8 +375,14 @@ mod tests {
         assert!(OcidPrefix::parse("ocds-abc12").is_err());
         assert!(OcidPrefix::parse("ocid-abc123").is_err());
         let p = OcidPrefixes::parse("demo=ocds-aaaaaa, *=ocds-bbbbbb").unwrap();
-        assert_eq!(p.resolve("demo", true, None).unwrap().0.as_str(), "ocds-aaaaaa");
-        assert_eq!(p.resolve("x", false, None).unwrap().0.as_str(), "ocds-bbbbbb");
+        assert_eq!(
+            p.resolve("demo", true, None).unwrap().0.as_str(),
+            "ocds-aaaaaa"
+        );
+        assert_eq!(
+            p.resolve("x", false, None).unwrap().0.as_str(),
+            "ocds-bbbbbb"
+        );
         let none = OcidPrefixes::parse("").unwrap();
         assert_eq!(none.resolve("x", false, None), Err(NoPrefix));
         assert!(none.resolve("x", true, None).unwrap().0.is_test());

@@ -3,9 +3,10 @@
 //! computed figures.
 //!
 //! **Loading.** One streamed query per table (rows are decoded in place: codes are read
-//! as `&str` from the row and mapped to enums, never copied into a `String`), aggregates
-//! done by the database where they shrink the data (attendance and invoice lines are
-//! summed per placement and per supplier-month), ids mapped to dense indices. Names and
+//! as `&str` from the row and mapped to enums, never copied into a `String`), ids mapped
+//! to dense indices. Attendance and invoice lines are not read at all: their sums per
+//! placement and per supplier-month are kept in `placement_totals` and
+//! `supplier_month_payments` by triggers (migration 0010), exact at every commit. Names and
 //! identity numbers are not read: of the identity number only its first eight digits
 //! (the birth date) are selected, to derive the age band; nothing here identifies a
 //! person, so no access-log entry is due (the figures are aggregates).
@@ -344,12 +345,14 @@ impl Store {
         );
         let participants = IdMap::new(&data.participants.ext_id);
 
-        // Placements with their exit.
+        // Placements with their exit and their totals (kept by triggers: migration 0010).
         fetch!(
             format!(
                 "SELECT p.id, p.participant_id, p.agreement_id, p.organisation_id, p.start_date, \
-                 p.end_date, e.exit_date, e.outcome FROM placements p \
-                 LEFT JOIN exits e ON e.placement_id = p.id {} ORDER BY p.id",
+                 p.end_date, e.exit_date, e.outcome, t.attendance_months, t.attended_minutes, \
+                 t.paid_ore FROM placements p \
+                 LEFT JOIN exits e ON e.placement_id = p.id \
+                 LEFT JOIN placement_totals t ON t.placement_id = p.id {} ORDER BY p.id",
                 filter(t, "p.tenant_id", false)
             ),
             |r| {
@@ -377,14 +380,23 @@ impl Store {
                         Some(o) => Some(conv("exits", id, ExitOutcome::parse(o))?),
                         None => None,
                     });
+                pl.attendance_months.push(
+                    r.try_get::<Option<i64>, _>(8)?
+                        .unwrap_or(0)
+                        .clamp(0, u16::MAX as i64) as u16,
+                );
+                pl.attended_minutes.push(
+                    r.try_get::<Option<i64>, _>(9)?
+                        .unwrap_or(0)
+                        .clamp(0, u32::MAX as i64) as u32,
+                );
+                pl.paid_ore
+                    .push(r.try_get::<Option<i64>, _>(10)?.unwrap_or(0));
             }
         );
         let n = data.placements.len();
         let placements = IdMap::new(&data.placements.ext_id);
         data.placements.follow_up = [vec![None; n], vec![None; n], vec![None; n]];
-        data.placements.attendance_months = vec![0; n];
-        data.placements.attended_minutes = vec![0; n];
-        data.placements.paid_ore = vec![0; n];
 
         fetch!(
             format!(
@@ -406,54 +418,23 @@ impl Store {
             }
         );
 
+        // What was invoiced (approved or later; credit notes negative) per supplier,
+        // agreement and month, kept by triggers (migration 0010).
         fetch!(
             format!(
-                "SELECT placement_id, COUNT(*), CAST(SUM(attended_minutes) AS BIGINT) \
-                 FROM attendance_months {} GROUP BY placement_id",
-                filter(t, "tenant_id", false)
-            ),
-            |r| {
-                let pid: i64 = r.try_get(0)?;
-                let k = placements.need("attendance_months", pid, pid)? as usize;
-                data.placements.attendance_months[k] =
-                    r.try_get::<i64, _>(1)?.min(u16::MAX as i64) as u16;
-                data.placements.attended_minutes[k] =
-                    r.try_get::<Option<i64>, _>(2)?
-                        .unwrap_or(0)
-                        .clamp(0, u32::MAX as i64) as u32;
-            }
-        );
-
-        // What was invoiced (approved or later; credit notes negative): per placement, and
-        // per supplier, agreement and month.
-        fetch!(
-            format!(
-                "SELECT l.placement_id, CAST(SUM(CASE WHEN i.kind = 'credit_note' \
-                 THEN -l.amount_ore ELSE l.amount_ore END) AS BIGINT) FROM invoice_lines l JOIN invoices i ON i.tenant_id = l.tenant_id AND i.id = l.invoice_id \
-                 WHERE i.status <> 'draft' {} GROUP BY l.placement_id",
-                filter(t, "l.tenant_id", true)
-            ),
-            |r| {
-                let pid: i64 = r.try_get(0)?;
-                let k = placements.need("invoice_lines", pid, pid)? as usize;
-                data.placements.paid_ore[k] = r.try_get::<Option<i64>, _>(1)?.unwrap_or(0);
-            }
-        );
-        fetch!(
-            format!(
-                "SELECT i.organisation_id, l.agreement_id, i.month, CAST(SUM(CASE WHEN i.kind = 'credit_note' \
-                 THEN -l.amount_ore ELSE l.amount_ore END) AS BIGINT) FROM invoice_lines l \
-                 JOIN invoices i ON i.tenant_id = l.tenant_id AND i.id = l.invoice_id WHERE i.status <> 'draft' {} \
-                 GROUP BY i.organisation_id, l.agreement_id, i.month",
-                filter(t, "l.tenant_id", true)
+                "SELECT organisation_id, agreement_id, month, amount_ore \
+                 FROM supplier_month_payments WHERE line_count > 0 {} \
+                 ORDER BY organisation_id, agreement_id, month",
+                filter(t, "tenant_id", true)
             ),
             |r| {
                 let org: i64 = r.try_get(0)?;
                 let pay = &mut data.payments;
                 pay.supplier.push(suppliers.need("invoices", org, org)?);
-                pay.agreement.push(agreements.need("invoice_lines", org, r.try_get(1)?)?);
+                pay.agreement
+                    .push(agreements.need("invoice_lines", org, r.try_get(1)?)?);
                 pay.month.push(parse_month("invoices", org, r.try_get(2)?)?);
-                pay.amount_ore.push(r.try_get::<Option<i64>, _>(3)?.unwrap_or(0));
+                pay.amount_ore.push(r.try_get(3)?);
             }
         );
 
@@ -721,6 +702,18 @@ impl Scoped<'_> {
             data_stamp,
             figures,
         }))
+    }
+
+    /// Forgets the tenant's cached figures of every scope, so the next dashboard view
+    /// computes them afresh (what `vidare bench effects` does to time that view).
+    pub async fn clear_cached_effects(&self) -> Result<(), StoreError> {
+        crate::with_writer!(self.store(), |pool| {
+            sqlx::query("DELETE FROM effects_cache WHERE tenant_id = $1")
+                .bind(self.tid())
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
     }
 
     /// Stores freshly computed figures of `scope` (a derived cache, not a change of

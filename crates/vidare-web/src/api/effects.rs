@@ -78,6 +78,10 @@ pub struct EffectsOut {
     pub as_of: String,
     /// When the figures were computed (RFC 3339).
     pub computed_at: String,
+    /// The data have changed (or the figures are over 10 minutes old) since
+    /// `computed_at`: these are the last figures computed, and newer ones are being
+    /// computed; ask again shortly.
+    pub updating: bool,
     pub round_title: Option<String>,
     pub placements_before: u64,
     pub placements_after: u64,
@@ -164,7 +168,8 @@ pub struct RoundParam {
 ///
 /// Outcomes with 95 % Wilson intervals, time to work, the matched estimate, costs,
 /// variety, supplier stability and the socio-economic return, computed with the
-/// tenant's current parameter set (cached; `computed_at` says how fresh).
+/// tenant's current parameter set (cached; `computed_at` says how fresh, and
+/// `updating` that newer figures are being computed).
 pub(super) async fn summary(
     State(state): State<AppState>,
     caller: Caller,
@@ -182,6 +187,7 @@ pub(super) async fn summary(
         municipality: f.municipality.clone(),
         as_of: f.as_of.clone(),
         computed_at: fresh.computed_at.to_rfc3339(),
+        updating: fresh.updating,
         round_title: f.round_title.clone(),
         placements_before: f.placements_before,
         placements_after: f.placements_after,

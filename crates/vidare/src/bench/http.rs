@@ -33,7 +33,7 @@ use vidare_store::Store;
 
 use crate::Failure;
 
-type Http = Client<HttpConnector, Full<Bytes>>;
+pub(super) type Http = Client<HttpConnector, Full<Bytes>>;
 
 /// The demo's case worker.
 const CASE_WORKER: &str = "handlaggare@storsjo.demo.invalid";
@@ -199,6 +199,25 @@ impl Figures {
 
 /// Signs in as the demo's case worker as a browser would; returns the session cookie.
 async fn sign_in(client: &Http, base: &str, tenant: i64) -> Result<String, Failure> {
+    sign_in_as(
+        client,
+        base,
+        tenant,
+        CASE_WORKER,
+        vidare_web::pages::DEMO_PASSWORD,
+    )
+    .await
+}
+
+/// Signs in through the sign-in form as a browser would (the pre-session CSRF cookie,
+/// then the form); returns the session cookie.
+pub(super) async fn sign_in_as(
+    client: &Http,
+    base: &str,
+    tenant: i64,
+    email: &str,
+    password: &str,
+) -> Result<String, Failure> {
     let form = client
         .request(get(&format!("{base}/logga-in"), None)?)
         .await
@@ -209,8 +228,8 @@ async fn sign_in(client: &Http, base: &str, tenant: i64) -> Result<String, Failu
     let body = serde_urlencoded_form(&[
         ("_csrf", &csrf),
         ("tenant", &tenant.to_string()),
-        ("email", CASE_WORKER),
-        ("password", vidare_web::pages::DEMO_PASSWORD),
+        ("email", email),
+        ("password", password),
     ]);
     let req = Request::builder()
         .method(Method::POST)
@@ -224,7 +243,7 @@ async fn sign_in(client: &Http, base: &str, tenant: i64) -> Result<String, Failu
         .await
         .map_err(|e| anyhow::anyhow!("POST /logga-in: {e}"))?;
     if resp.status() != StatusCode::SEE_OTHER {
-        return Err(anyhow::anyhow!("sign-in as {CASE_WORKER} answered {}", resp.status()).into());
+        return Err(anyhow::anyhow!("sign-in as {email} answered {}", resp.status()).into());
     }
     cookie_value(resp.headers(), "vidare_session")
         .ok_or_else(|| anyhow::anyhow!("sign-in set no session cookie").into())
@@ -255,7 +274,7 @@ fn cookie_value(headers: &hyper::HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
-fn get(uri: &str, cookie: Option<&str>) -> Result<Request<Full<Bytes>>, Failure> {
+pub(super) fn get(uri: &str, cookie: Option<&str>) -> Result<Request<Full<Bytes>>, Failure> {
     let mut b = Request::builder().method(Method::GET).uri(uri);
     if let Some(c) = cookie {
         b = b.header(header::COOKIE, c);

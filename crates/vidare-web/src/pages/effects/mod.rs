@@ -254,6 +254,8 @@ struct Dashboard {
     rounds: Vec<(String, String, bool)>,
     round: String,
     computed_at: String,
+    /// Newer figures are being computed in the background.
+    updating: bool,
     as_of: String,
     municipality: String,
     round_title: String,
@@ -296,6 +298,7 @@ async fn dashboard(
             .collect(),
         round: round.map(|r| r.to_string()).unwrap_or_default(),
         computed_at: local_time(fresh.computed_at),
+        updating: fresh.updating,
         as_of: f.as_of.clone(),
         municipality: f.municipality.clone(),
         round_title: f
@@ -654,6 +657,8 @@ struct PublicFigures {
     municipality: String,
     as_of: String,
     computed_at: String,
+    /// Newer figures are being computed in the background.
+    updating: bool,
     rows: Vec<PublicRow>,
     by_type: Vec<PublicRow>,
 }
@@ -706,6 +711,7 @@ async fn public(State(state): State<AppState>, ctx: Ctx, Query(q): Query<PublicQ
             municipality: t.name.to_string(),
             as_of: f.as_of.clone(),
             computed_at: local_time(fresh.computed_at),
+            updating: fresh.updating,
             rows: vec![
                 PublicRow {
                     name: ctx.t("effects.period_before").to_string(),

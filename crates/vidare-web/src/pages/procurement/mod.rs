@@ -20,20 +20,16 @@ mod tendering;
 pub(crate) use outreach::{parse_meeting, parse_registration, parse_supplier_registration};
 pub(crate) use rounds::{parse_criteria_api, parse_lot_api, parse_round_api};
 
-use askama::Template;
 use axum::extract::multipart::MultipartRejection;
-use axum::extract::{DefaultBodyLimit, Multipart, Request};
+use axum::extract::Multipart;
 use axum::http::{header, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use vidare_domain::model::procurement::{LegalBasis, PlacementType, ProcurementRound, RoundStatus};
 use vidare_domain::Lang;
 use vidare_store::StoreError;
 
-use crate::error::{ApiError, FieldProblem};
-use crate::pages::{render, Ctx, Page};
+use crate::pages::Ctx;
 use crate::routes::RouteDef;
-use crate::session::Principal;
 use crate::upload::with_upload_limit;
 
 /// Every page route of this area; the file uploads accept bodies up to the store's
