@@ -287,6 +287,138 @@ async fn foreign_keys_are_checked_unless_waived(db: TestDb) {
     assert!(refused);
 }
 
+/// A bulk load with the foreign-key checks waived (which on PostgreSQL skips ordinary
+/// triggers) still keeps the effect totals of migration 0010: those triggers fire always.
+async fn effect_totals_follow_a_waived_load(db: TestDb) {
+    let t = tenant(&db.store, "a").await;
+    let tid = t.get();
+    let mut bulk = db.store.begin_bulk(false).await.unwrap();
+    // Rows refer to placements, suppliers and agreements that were never loaded: with
+    // the checks waived that is allowed, and the sums are all this test reads.
+    let months: [(i64, &str, i64); 3] =
+        [(1, "2024-01", 600), (1, "2024-02", 900), (2, "2024-01", 60)];
+    bulk.load(
+        "attendance_months",
+        &[
+            "tenant_id",
+            "placement_id",
+            "month",
+            "attended_minutes",
+            "sick_days",
+            "leave_days",
+            "unexcused_days",
+            "status",
+        ],
+        &months,
+        |r: &(i64, &str, i64), out: &mut Vec<Value<'_>>| {
+            out.extend([
+                Value::Int(tid),
+                Value::Int(r.0),
+                Value::Text(r.1),
+                Value::Int(r.2),
+                Value::Int(0),
+                Value::Int(0),
+                Value::Int(0),
+                Value::Text("approved"),
+            ])
+        },
+    )
+    .await
+    .unwrap();
+    // An approved invoice and a draft: only the approved one counts.
+    let invoices: [(i64, &str); 2] = [(10, "approved"), (11, "draft")];
+    bulk.load(
+        "invoices",
+        &[
+            "id",
+            "tenant_id",
+            "organisation_id",
+            "month",
+            "number",
+            "kind",
+            "status",
+            "issue_date",
+            "due_date",
+            "total_ore",
+        ],
+        &invoices,
+        |r: &(i64, &str), out: &mut Vec<Value<'_>>| {
+            out.extend([
+                Value::Int(r.0),
+                Value::Int(tid),
+                Value::Int(5),
+                Value::Text("2024-01"),
+                Value::Text(if r.0 == 10 { "F-10" } else { "F-11" }),
+                Value::Text("invoice"),
+                Value::Text(r.1),
+                Value::Date(d(2024, 2, 5)),
+                Value::Date(d(2024, 3, 6)),
+                Value::Int(0),
+            ])
+        },
+    )
+    .await
+    .unwrap();
+    let lines: [(i64, i64, i64, i64); 3] = [
+        (100, 10, 1, 5_000),
+        (101, 10, 2, 7_000),
+        (102, 11, 1, 9_999),
+    ];
+    bulk.load(
+        "invoice_lines",
+        &[
+            "id",
+            "tenant_id",
+            "invoice_id",
+            "placement_id",
+            "agreement_id",
+            "description",
+            "paid_days",
+            "month_days",
+            "price_per_month_ore",
+            "amount_ore",
+        ],
+        &lines,
+        |r: &(i64, i64, i64, i64), out: &mut Vec<Value<'_>>| {
+            out.extend([
+                Value::Int(r.0),
+                Value::Int(tid),
+                Value::Int(r.1),
+                Value::Int(r.2),
+                Value::Int(7),
+                Value::Text("Plats"),
+                Value::Int(31),
+                Value::Int(31),
+                Value::Int(r.3),
+                Value::Int(r.3),
+            ])
+        },
+    )
+    .await
+    .unwrap();
+    bulk.commit().await.unwrap();
+    let totals: Vec<(i64, i64, i64, i64)> = vidare_store::with_pool!(db.store, |pool| {
+        sqlx::query_as(
+            "SELECT placement_id, attendance_months, attended_minutes, paid_ore \
+             FROM placement_totals ORDER BY placement_id",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap()
+    });
+    assert_eq!(totals, vec![(1, 2, 1_500, 5_000), (2, 1, 60, 7_000)]);
+    let payments: Vec<(i64, i64, String, i64, i64)> = vidare_store::with_pool!(db.store, |pool| {
+        sqlx::query_as(
+            "SELECT organisation_id, agreement_id, month, amount_ore, line_count \
+             FROM supplier_month_payments WHERE line_count > 0",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap()
+    });
+    assert_eq!(payments, vec![(5, 7, "2024-01".to_string(), 12_000, 2)]);
+}
+
 macro_rules! contract {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -313,4 +445,5 @@ contract!(
     ordinary_inserts_continue_after_loaded_ids,
     a_failed_load_writes_nothing,
     foreign_keys_are_checked_unless_waived,
+    effect_totals_follow_a_waived_load,
 );

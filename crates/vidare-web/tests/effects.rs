@@ -30,6 +30,9 @@ async fn demo_app(kind: BackendKind) -> TestApp {
     .await
     .expect("the demo loads");
     let demo = report.tenants[0].1;
+    // The generator's bulk load (foreign-key checks off) kept the effect totals.
+    let mismatches = vidare_store::testing::totals_mismatches(&app.db.store).await;
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
     let s = app.db.store.tenant(demo);
     let hash = hash_password(PASSWORD);
     for kind in [

@@ -208,6 +208,17 @@ CREATE TRIGGER invoices_totals_update AFTER UPDATE ON invoices
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION vidare_totals_invoices();
 
+-- Derived data must follow whatever writes the rows, including a bulk load that runs
+-- with `session_replication_role = replica` to skip foreign-key checks (which would
+-- otherwise skip these triggers too).
+ALTER TABLE attendance_months ENABLE ALWAYS TRIGGER attendance_totals_insert;
+ALTER TABLE attendance_months ENABLE ALWAYS TRIGGER attendance_totals_update;
+ALTER TABLE attendance_months ENABLE ALWAYS TRIGGER attendance_totals_delete;
+ALTER TABLE invoice_lines ENABLE ALWAYS TRIGGER invoice_lines_totals_insert;
+ALTER TABLE invoice_lines ENABLE ALWAYS TRIGGER invoice_lines_totals_update;
+ALTER TABLE invoice_lines ENABLE ALWAYS TRIGGER invoice_lines_totals_delete;
+ALTER TABLE invoices ENABLE ALWAYS TRIGGER invoices_totals_update;
+
 -- What is already there.
 INSERT INTO placement_totals (tenant_id, placement_id, attendance_months, attended_minutes)
 SELECT tenant_id, placement_id, COUNT(*), SUM(attended_minutes)

@@ -178,9 +178,14 @@ async fn dashboard(store: &Store, data: &EffectsData) -> Result<(), Failure> {
         let mut times = Vec::new();
         for i in 0..22 {
             if i == 21 {
-                // A recorded change (the password set again): the figures are stale.
-                s.set_password_hash(user, &vidare_web::auth::hash_password(&password), None)
-                    .await?;
+                // A recorded change (the password set again, keeping this session): the
+                // figures are stale.
+                s.set_password_hash(
+                    user,
+                    &vidare_web::auth::hash_password(&password),
+                    Some(&vidare_store::repo::auth::secret_hash(&session)),
+                )
+                .await?;
             }
             let t = Instant::now();
             let resp = client
