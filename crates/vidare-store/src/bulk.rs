@@ -182,6 +182,9 @@ enum Inner {
 /// committing discards everything loaded.
 pub struct BulkLoad {
     inner: Inner,
+    /// The store loaded into: its caches of derived figures are dropped at commit, since
+    /// a bulk load is not in the audit log those caches are keyed by.
+    store: Store,
     /// The COPY buffer, kept between tables to reuse its allocation.
     copy: Vec<u8>,
 }
@@ -237,6 +240,7 @@ impl Store {
         };
         Ok(BulkLoad {
             inner,
+            store: self.clone(),
             copy: Vec::new(),
         })
     }
@@ -379,6 +383,7 @@ impl BulkLoad {
             }
             Inner::Postgres(tx) => tx.commit().await?,
         }
+        self.store.forget_derived_figures();
         Ok(())
     }
 

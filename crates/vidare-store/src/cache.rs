@@ -182,3 +182,51 @@ impl DueCountCache {
         self.generation.fetch_add(1, Ordering::AcqRel);
     }
 }
+
+/// Figures derived from a tenant's data (the overview's counts, the number of
+/// participants a list pages through), kept under the tenant's audit-log position
+/// (`audit_heads.seq`, one primary-key read). Every recorded change — by this server or
+/// any other sharing the database — moves the position, so a kept figure is exact until
+/// the next change. Writes that bypass the audit log (bulk loads of generated data) show
+/// within [`STAMPED_TTL`].
+#[derive(Debug)]
+pub struct StampedCache<K, V> {
+    entries: Mutex<HashMap<K, (i64, Instant, V)>>,
+}
+
+impl<K, V> Default for StampedCache<K, V> {
+    fn default() -> Self {
+        StampedCache {
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+/// How long a stamped figure is reused even though the audit position has not moved.
+pub const STAMPED_TTL: Duration = Duration::from_secs(60);
+
+impl<K: std::hash::Hash + Eq, V: Clone> StampedCache<K, V> {
+    /// The figure kept for `key` at audit position `stamp`, if any.
+    pub(crate) fn get(&self, key: &K, stamp: i64) -> Option<V> {
+        let entries = self.entries.lock().expect("stamped cache lock");
+        entries
+            .get(key)
+            .filter(|(s, at, _)| *s == stamp && at.elapsed() < STAMPED_TTL)
+            .map(|(_, _, v)| v.clone())
+    }
+
+    /// Forgets every kept figure.
+    pub(crate) fn clear(&self) {
+        self.entries.lock().expect("stamped cache lock").clear();
+    }
+
+    /// Keeps `value`, computed after the audit position `stamp` was read (so it is at
+    /// least as new as the position).
+    pub(crate) fn put(&self, key: K, stamp: i64, value: V) {
+        let mut entries = self.entries.lock().expect("stamped cache lock");
+        if entries.len() >= 4096 {
+            entries.clear();
+        }
+        entries.insert(key, (stamp, Instant::now(), value));
+    }
+}

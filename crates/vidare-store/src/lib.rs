@@ -133,6 +133,9 @@ pub struct Store {
     auth_cache: std::sync::Arc<cache::AuthCache>,
     access_batcher: std::sync::Arc<access_batch::AccessBatcher>,
     due_counts: std::sync::Arc<cache::DueCountCache>,
+    overviews:
+        std::sync::Arc<cache::StampedCache<(i64, chrono::NaiveDate), repo::overview::Overview>>,
+    participant_counts: std::sync::Arc<cache::StampedCache<i64, u64>>,
     /// SQLite files: the background WAL checkpointer, stopped when the last clone goes.
     _checkpointer: Option<checkpoint::Handle>,
 }
@@ -207,6 +210,8 @@ impl Store {
                 auth_cache: Default::default(),
                 access_batcher: Default::default(),
                 due_counts: Default::default(),
+                overviews: Default::default(),
+                participant_counts: Default::default(),
                 _checkpointer: checkpointer,
             })
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
@@ -239,6 +244,8 @@ impl Store {
             auth_cache: Default::default(),
             access_batcher: Default::default(),
             due_counts: Default::default(),
+            overviews: Default::default(),
+            participant_counts: Default::default(),
             _checkpointer: None,
         })
     }
@@ -263,6 +270,24 @@ impl Store {
 
     pub(crate) fn due_counts(&self) -> &cache::DueCountCache {
         &self.due_counts
+    }
+
+    pub(crate) fn overviews(
+        &self,
+    ) -> &cache::StampedCache<(i64, chrono::NaiveDate), repo::overview::Overview> {
+        &self.overviews
+    }
+
+    pub(crate) fn participant_counts(&self) -> &cache::StampedCache<i64, u64> {
+        &self.participant_counts
+    }
+
+    /// Drops this process's cached figures of every tenant (after a write the audit log
+    /// does not record, such as a bulk load).
+    pub(crate) fn forget_derived_figures(&self) {
+        self.overviews.clear();
+        self.participant_counts.clear();
+        self.due_counts.invalidate();
     }
 
     pub(crate) fn access_batcher(&self) -> &access_batch::AccessBatcher {

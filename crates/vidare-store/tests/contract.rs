@@ -179,6 +179,12 @@ async fn participants_round_trip(db: TestDb) {
         "{err:?}"
     );
     assert_eq!(s.count_participants().await.unwrap(), 1);
+    // The counts are kept until the next recorded change, which shows at once.
+    let today = d(2024, 6, 1);
+    assert_eq!(s.overview(today).await.unwrap().participants, 1);
+    s.insert_participant(&participant(124)).await.unwrap();
+    assert_eq!(s.count_participants().await.unwrap(), 2);
+    assert_eq!(s.overview(today).await.unwrap().participants, 2);
     assert!(matches!(
         s.get_participant(ParticipantId(id.get() + 1000)).await,
         Err(StoreError::NotFound { .. })

@@ -73,6 +73,10 @@ pub enum Which {
         /// Each target stops after this many seconds whatever the count.
         #[arg(long, default_value_t = 120)]
         max_seconds: u64,
+        /// Only the reference and the targets whose path contains this (e.g. `deltagare`),
+        /// to profile one page.
+        #[arg(long)]
+        only: Option<String>,
     },
     /// The effect measurement on the database given with --database (e.g. generated at
     /// national scale): load, figures and counterfactual estimate, wall times, peak memory.
@@ -103,7 +107,8 @@ pub async fn run(which: Which, _config: &Config) -> Result<(), Failure> {
             requests,
             clients,
             max_seconds,
-        } => http::run(requests, clients, max_seconds).await,
+            only,
+        } => http::run(requests, clients, max_seconds, only.as_deref()).await,
         Which::Generate {
             scale,
             seed,

@@ -16,9 +16,15 @@ pub struct Overview {
 }
 
 impl Scoped<'_> {
-    /// The overview's counts as of `today`, read in one statement so that the page costs
-    /// one round trip and the figures are from one snapshot.
+    /// The overview's counts as of `today`, read in one statement so that the figures
+    /// are from one snapshot, and kept until the tenant's next recorded change
+    /// (`cache::StampedCache`): a view of an unchanged tenant costs one primary-key read.
     pub async fn overview(&self, today: NaiveDate) -> Result<Overview, StoreError> {
+        let stamp = self.effects_data_stamp().await?;
+        let key = (self.tid(), today);
+        if let Some(o) = self.store().overviews().get(&key, stamp) {
+            return Ok(o);
+        }
         let row: (i64, i64, i64, i64, i64) = with_pool!(self, |pool| {
             sqlx::query_as(
                 "SELECT \
@@ -34,12 +40,14 @@ impl Scoped<'_> {
             .fetch_one(pool)
             .await?
         });
-        Ok(Overview {
+        let o = Overview {
             participants: row.0,
             organisations: row.1,
             agreements_in_force: row.2,
             rounds: row.3,
             placement_types: row.4,
-        })
+        };
+        self.store().overviews().put(key, stamp, o);
+        Ok(o)
     }
 }

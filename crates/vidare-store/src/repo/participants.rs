@@ -124,14 +124,22 @@ impl Scoped<'_> {
         rows.into_iter().map(Participant::try_from).collect()
     }
 
-    /// How many participants the tenant has.
+    /// How many participants the tenant has; kept until the tenant's next recorded
+    /// change (`cache::StampedCache`), since the participant list shows it on every page.
     pub async fn count_participants(&self) -> Result<u64, StoreError> {
+        let stamp = self.effects_data_stamp().await?;
+        if let Some(n) = self.store().participant_counts().get(&self.tid(), stamp) {
+            return Ok(n);
+        }
         let n: i64 = with_pool!(self, |pool| {
             sqlx::query_scalar("SELECT COUNT(*) FROM participants WHERE tenant_id = $1")
                 .bind(self.tid())
                 .fetch_one(pool)
                 .await?
         });
+        self.store()
+            .participant_counts()
+            .put(self.tid(), stamp, n as u64);
         Ok(n as u64)
     }
 

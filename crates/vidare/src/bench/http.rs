@@ -55,7 +55,12 @@ impl Figures {
 
 /// Runs the benchmark: `requests` per target from `clients` concurrent clients, each
 /// target stopping after `max_seconds` whatever the count.
-pub(super) async fn run(requests: u32, clients: u32, max_seconds: u64) -> Result<(), Failure> {
+pub(super) async fn run(
+    requests: u32,
+    clients: u32,
+    max_seconds: u64,
+    only: Option<&str>,
+) -> Result<(), Failure> {
     let dir = tempfile::tempdir()?;
     let url = format!("sqlite://{}", dir.path().join("demo.sqlite").display());
     let store = Store::connect(&url).await?;
@@ -91,6 +96,7 @@ pub(super) async fn run(requests: u32, clients: u32, max_seconds: u64) -> Result
         requests,
         clients,
         max_seconds,
+        only,
     )
     .await;
     let _ = stop.send(());
@@ -107,6 +113,7 @@ async fn measure_all(
     requests: u32,
     clients: u32,
     max_seconds: u64,
+    only: Option<&str>,
 ) -> Result<(), Failure> {
     let session = sign_in(client, base, tenant).await?;
     let css = vidare_web::assets::ASSETS.css.clone();
@@ -135,7 +142,10 @@ async fn measure_all(
         ),
     ];
     let mut results = Vec::new();
-    for (label, path, cookie) in &targets {
+    for (i, (label, path, cookie)) in targets.iter().enumerate() {
+        if i > 0 && only.is_some_and(|o| !path.contains(o)) {
+            continue;
+        }
         let uri = format!("{base}{path}");
         let cookie = cookie.map(|c| format!("vidare_session={c}"));
         // Warm the connections, caches and the database's pages first.
@@ -175,7 +185,11 @@ async fn measure_all(
         );
     }
     let reference = results[0].throughput();
-    for f in &results[2..] {
+    // The signed-in static file is shown for diagnosis, not judged.
+    for f in results[1..]
+        .iter()
+        .filter(|f| !f.label.contains("/static/"))
+    {
         let ratio = f.throughput() / reference;
         let p99_ms = f.p99.as_secs_f64() * 1e3;
         println!(
