@@ -17,23 +17,25 @@ use tokio::sync::oneshot;
 
 use crate::{Store, StoreError};
 
-/// One row of the access log, as written.
+/// One view of participants' personal data, as written: an `access_events` row and one
+/// `access_subjects` row per participant (migration 0011).
 #[derive(Debug, Clone)]
-pub(crate) struct Row {
+pub(crate) struct Event {
     pub tenant_id: i64,
     pub at: DateTime<Utc>,
     pub user_id: Option<i64>,
     pub actor: String,
-    pub participant_id: i64,
     pub purpose: String,
     pub route: Option<String>,
+    /// In the order shown, without repeats; never empty.
+    pub participants: Vec<i64>,
 }
 
 type Waiter = oneshot::Sender<Result<(), String>>;
 
 #[derive(Default)]
 pub(crate) struct AccessBatcher {
-    queue: Mutex<Vec<(Vec<Row>, Waiter)>>,
+    queue: Mutex<Vec<(Event, Waiter)>>,
     writing: tokio::sync::Mutex<()>,
 }
 
@@ -43,14 +45,15 @@ impl std::fmt::Debug for AccessBatcher {
     }
 }
 
-/// Rows per INSERT statement (7 parameters each, well under both backends' limits).
-const ROWS_PER_STATEMENT: usize = 500;
+/// Subject rows per INSERT statement (3 parameters each, well under both backends'
+/// limits).
+const ROWS_PER_STATEMENT: usize = 1000;
 
 impl AccessBatcher {
-    /// Writes `rows` durably, possibly together with other requests' rows.
-    pub(crate) async fn write(&self, store: &Store, rows: Vec<Row>) -> Result<(), StoreError> {
+    /// Writes `event` durably, possibly together with other requests' events.
+    pub(crate) async fn write(&self, store: &Store, event: Event) -> Result<(), StoreError> {
         let (tx, mut rx) = oneshot::channel();
-        self.queue.lock().expect("queue lock").push((rows, tx));
+        self.queue.lock().expect("queue lock").push((event, tx));
         loop {
             // Wait for the writer; the leader before us may have written our rows.
             let _turn = self.writing.lock().await;
@@ -66,13 +69,12 @@ impl AccessBatcher {
                 // Cannot happen while our own entry is unanswered; wait again if it does.
                 continue;
             }
-            let all: Vec<&Row> = batch.iter().flat_map(|(r, _)| r.iter()).collect();
+            let all: Vec<&Event> = batch.iter().map(|(e, _)| e).collect();
             let result = insert(store, &all).await.map_err(|e| e.to_string());
             if result.is_err() && batch.len() > 1 {
-                // One request's rows must not fail another's: write each on its own.
-                for (rows, waiter) in batch {
-                    let rows: Vec<&Row> = rows.iter().collect();
-                    let _ = waiter.send(insert(store, &rows).await.map_err(|e| e.to_string()));
+                // One request's entries must not fail another's: write each on its own.
+                for (event, waiter) in batch {
+                    let _ = waiter.send(insert(store, &[&event]).await.map_err(|e| e.to_string()));
                 }
             } else {
                 for (_, waiter) in batch {
@@ -94,12 +96,36 @@ fn failed(reason: String) -> StoreError {
     )))
 }
 
-async fn insert(store: &Store, rows: &[&Row]) -> Result<(), StoreError> {
+async fn insert(store: &Store, events: &[&Event]) -> Result<(), StoreError> {
     let sqlite = store.kind() == crate::BackendKind::Sqlite;
     crate::with_tx!(store, |tx| {
-        for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let mut subjects: Vec<(i64, i64, i64)> = Vec::new();
+        for e in events {
+            let list = e
+                .participants
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(",");
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO access_events (tenant_id, at, user_id, actor, purpose, route, \
+                 participants, subject_count) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            )
+            .bind(e.tenant_id)
+            .bind(e.at)
+            .bind(e.user_id)
+            .bind(&e.actor)
+            .bind(&e.purpose)
+            .bind(&e.route)
+            .bind(list)
+            .bind(e.participants.len() as i64)
+            .fetch_one(&mut *tx)
+            .await?;
+            subjects.extend(e.participants.iter().map(|&p| (e.tenant_id, p, id)));
+        }
+        for chunk in subjects.chunks(ROWS_PER_STATEMENT) {
             let mut sql = String::from(
-                "INSERT INTO access_log (tenant_id, at, user_id, actor, participant_id, purpose, route) VALUES ",
+                "INSERT INTO access_subjects (tenant_id, participant_id, event_id) VALUES ",
             );
             for i in 0..chunk.len() {
                 if i > 0 {
@@ -108,31 +134,15 @@ async fn insert(store: &Store, rows: &[&Row]) -> Result<(), StoreError> {
                 // Anonymous parameters on SQLite: its lookup of numbered ones is
                 // quadratic in the statement's parameter count.
                 if sqlite {
-                    sql.push_str("(?, ?, ?, ?, ?, ?, ?)");
+                    sql.push_str("(?, ?, ?)");
                 } else {
-                    let b = i * 7;
-                    sql.push_str(&format!(
-                        "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                        b + 1,
-                        b + 2,
-                        b + 3,
-                        b + 4,
-                        b + 5,
-                        b + 6,
-                        b + 7
-                    ));
+                    let b = i * 3;
+                    sql.push_str(&format!("(${}, ${}, ${})", b + 1, b + 2, b + 3));
                 }
             }
             let mut q = sqlx::query(&sql);
-            for r in chunk {
-                q = q
-                    .bind(r.tenant_id)
-                    .bind(r.at)
-                    .bind(r.user_id)
-                    .bind(&r.actor)
-                    .bind(r.participant_id)
-                    .bind(&r.purpose)
-                    .bind(&r.route);
+            for (t, p, e) in chunk {
+                q = q.bind(t).bind(p).bind(e);
             }
             q.execute(&mut *tx).await?;
         }

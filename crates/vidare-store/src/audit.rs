@@ -545,29 +545,31 @@ impl Scoped<'_> {
             return Ok(());
         }
         let at = Utc::now().trunc_subsecs(6);
-        let rows = participants
-            .iter()
-            .map(|p| crate::access_batch::Row {
-                tenant_id: self.tid(),
-                at,
-                user_id: self.actor().user_id.map(UserId::get),
-                actor: self.actor().label.clone(),
-                participant_id: p.get(),
-                purpose: purpose.to_string(),
-                route: route.map(str::to_string),
-            })
-            .collect();
+        let mut seen = std::collections::HashSet::with_capacity(participants.len());
+        let event = crate::access_batch::Event {
+            tenant_id: self.tid(),
+            at,
+            user_id: self.actor().user_id.map(UserId::get),
+            actor: self.actor().label.clone(),
+            purpose: purpose.to_string(),
+            route: route.map(str::to_string),
+            participants: participants
+                .iter()
+                .map(|p| p.get())
+                .filter(|p| seen.insert(*p))
+                .collect(),
+        };
         // Committed before this returns, possibly in one transaction with other
         // requests' entries (group commit, see `access_batch`).
         self.store()
             .access_batcher()
-            .write(self.store(), rows)
+            .write(self.store(), event)
             .await?;
         Ok(())
     }
 
     /// Reads of personal data in this tenant, newest first, optionally for one
-    /// participant or one user.
+    /// participant or one user: one entry per participant and view.
     pub async fn access_entries(
         &self,
         participant: Option<vidare_domain::ids::ParticipantId>,
@@ -575,20 +577,82 @@ impl Scoped<'_> {
         limit: u32,
         offset: u32,
     ) -> Result<Vec<AccessEntry>, StoreError> {
-        let rows: Vec<AccessEntry> = with_pool!(self, |pool| {
-            sqlx::query_as(
-                "SELECT at, user_id, actor, participant_id, purpose, route FROM access_log WHERE tenant_id = $1 \
-                 AND ($2 IS NULL OR participant_id = $2) AND ($3 IS NULL OR user_id = $3) \
-                 ORDER BY at DESC, id DESC LIMIT $4 OFFSET $5",
+        if let Some(p) = participant {
+            // One participant: its subject rows, each one entry.
+            let rows: Vec<AccessEntry> = with_pool!(self, |pool| {
+                sqlx::query_as(
+                    "SELECT e.at, e.user_id, e.actor, s.participant_id, e.purpose, e.route \
+                     FROM access_subjects s JOIN access_events e ON e.id = s.event_id \
+                     WHERE s.tenant_id = $1 AND s.participant_id = $2 \
+                     AND ($3 IS NULL OR e.user_id = $3) \
+                     ORDER BY e.at DESC, e.id DESC LIMIT $4 OFFSET $5",
+                )
+                .bind(self.tid())
+                .bind(p.get())
+                .bind(user.map(UserId::get))
+                .bind(i64::from(limit))
+                .bind(i64::from(offset))
+                .fetch_all(pool)
+                .await?
+            });
+            return Ok(rows);
+        }
+        // Every participant: events newest first, each expanded into its participants in
+        // the order shown, skipping `offset` entries.
+        let mut out = Vec::new();
+        let mut skip = u64::from(offset);
+        let limit = limit as usize;
+        with_pool!(self, |pool| {
+            let mut events = sqlx::query_as::<_, EventRow>(
+                "SELECT id, at, user_id, actor, purpose, route, participants, subject_count \
+                 FROM access_events WHERE tenant_id = $1 AND ($2 IS NULL OR user_id = $2) \
+                 ORDER BY at DESC, id DESC",
             )
             .bind(self.tid())
-            .bind(participant.map(|p| p.get()))
             .bind(user.map(UserId::get))
-            .bind(i64::from(limit))
-            .bind(i64::from(offset))
-            .fetch_all(pool)
-            .await?
+            .fetch(pool);
+            while out.len() < limit {
+                let Some(e) = futures_util::TryStreamExt::try_next(&mut events).await? else {
+                    break;
+                };
+                let count = u64::try_from(e.subject_count).unwrap_or(0);
+                if skip >= count {
+                    skip -= count;
+                    continue;
+                }
+                for id in e.participants.split(',').skip(skip as usize) {
+                    if out.len() == limit {
+                        break;
+                    }
+                    let participant_id = id.parse().map_err(|_| StoreError::Corrupt {
+                        entity: "access_events",
+                        id: e.id,
+                        reason: format!("participant id {id:?} is not a number"),
+                    })?;
+                    out.push(AccessEntry {
+                        at: e.at,
+                        user_id: e.user_id,
+                        actor: e.actor.clone(),
+                        participant_id,
+                        purpose: e.purpose.clone(),
+                        route: e.route.clone(),
+                    });
+                }
+                skip = 0;
+            }
         });
-        Ok(rows)
+        Ok(out)
     }
+}
+
+#[derive(sqlx::FromRow)]
+struct EventRow {
+    id: i64,
+    at: DateTime<Utc>,
+    user_id: Option<i64>,
+    actor: String,
+    purpose: String,
+    route: Option<String>,
+    participants: String,
+    subject_count: i64,
 }

@@ -105,6 +105,67 @@ async fn a_failing_request_does_not_fail_the_others(db: TestDb) {
     assert_eq!(logged.len(), 23);
 }
 
+/// A view of many participants is one entry per participant, in the order shown;
+/// entries page newest view first across views, and per participant.
+async fn entries_page_across_views(db: TestDb) {
+    let t = tenant(&db.store, "logg-d").await;
+    let s = db.store.tenant_as(t, Actor::system("sida"));
+    let views: [(&str, &[i64]); 3] = [
+        ("first", &[3, 1, 2]),
+        ("second", &[5, 4]),
+        ("third", &[9, 7, 8, 6, 7]),
+    ];
+    for (purpose, ids) in views {
+        let ids: Vec<ParticipantId> = ids.iter().map(|&i| ParticipantId(i)).collect();
+        s.log_access(&ids, purpose, Some("/deltagare"))
+            .await
+            .unwrap();
+    }
+    let all = s.access_entries(None, None, 100, 0).await.unwrap();
+    let got: Vec<(i64, &str)> = all
+        .iter()
+        .map(|e| (e.participant_id, e.purpose.as_str()))
+        .collect();
+    // Newest view first; a participant shown twice in one view is one entry.
+    assert_eq!(
+        got,
+        vec![
+            (9, "third"),
+            (7, "third"),
+            (8, "third"),
+            (6, "third"),
+            (5, "second"),
+            (4, "second"),
+            (3, "first"),
+            (1, "first"),
+            (2, "first"),
+        ]
+    );
+    // Every window of the list is the same slice of it.
+    for offset in 0..10u32 {
+        for limit in 1..5u32 {
+            let page = s.access_entries(None, None, limit, offset).await.unwrap();
+            let from = (offset as usize).min(all.len());
+            let to = (from + limit as usize).min(all.len());
+            assert_eq!(page, all[from..to], "offset {offset}, limit {limit}");
+        }
+    }
+    let one = s
+        .access_entries(Some(ParticipantId(7)), None, 10, 0)
+        .await
+        .unwrap();
+    assert_eq!(one.len(), 1);
+    assert_eq!(
+        (one[0].participant_id, one[0].purpose.as_str()),
+        (7, "third")
+    );
+    assert!(s
+        .access_entries(Some(ParticipantId(10)), None, 10, 0)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
 macro_rules! both_backends {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -129,6 +190,7 @@ macro_rules! both_backends {
 both_backends!(
     concurrent_reads_are_all_logged,
     a_failing_request_does_not_fail_the_others,
+    entries_page_across_views,
 );
 
 /// SQLite only: the write-ahead log is copied into the database file by the background

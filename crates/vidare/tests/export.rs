@@ -389,17 +389,20 @@ async fn research_export_is_pseudonymised_and_logged() {
     .unwrap();
     assert_eq!(audits, 2);
     let accessed: i64 = sqlx::query_scalar(
-        "SELECT COUNT(DISTINCT participant_id) FROM access_log WHERE purpose LIKE 'research export%'",
+        "SELECT COUNT(DISTINCT s.participant_id) FROM access_subjects s \
+         JOIN access_events e ON e.id = s.event_id WHERE e.purpose LIKE 'research export%'",
     )
     .fetch_one(&mut c)
     .await
     .unwrap();
     assert_eq!(accessed, distinct);
-    let rows_logged: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM access_log WHERE purpose LIKE 'research export%'")
-            .fetch_one(&mut c)
-            .await
-            .unwrap();
+    let rows_logged: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM access_subjects s JOIN access_events e ON e.id = s.event_id \
+             WHERE e.purpose LIKE 'research export%'",
+    )
+    .fetch_one(&mut c)
+    .await
+    .unwrap();
     assert_eq!(rows_logged, 2 * distinct);
     ok(&demo.run(&["audit", "verify"]));
 }
