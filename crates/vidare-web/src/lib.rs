@@ -16,6 +16,7 @@ mod health;
 pub mod i18n;
 pub mod metrics;
 pub mod pages;
+pub mod pdf;
 pub mod routes;
 pub mod session;
 pub mod upload;

@@ -105,8 +105,20 @@ async fn dashboards_per_role(kind: BackendKind) {
         .unwrap()
         .is_some());
     // A recorded change makes the cached figures stale: they are shown at once, marked
-    // as being updated, while one background task computes new ones.
-    let before = s.cached_effects("all").await.unwrap().unwrap();
+    // as being updated, while one background task computes new ones. (Signing in is
+    // recorded too, so first let the figures catch up with the sign-ins above.)
+    let current = || async {
+        for _ in 0..1200 {
+            let stamp = s.effects_data_stamp().await.unwrap();
+            let c = s.cached_effects("all").await.unwrap().unwrap();
+            if c.data_stamp == stamp {
+                return c;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the background task never cached current figures");
+    };
+    let before = current().await;
     let r = app.get(&mut p, "/effekter").await;
     assert!(
         !r.body.contains("Nya siffror beräknas just nu"),
@@ -129,15 +141,7 @@ async fn dashboards_per_role(kind: BackendKind) {
         "{}",
         r.body
     );
-    let mut refreshed = None;
-    for _ in 0..1200 {
-        let c = s.cached_effects("all").await.unwrap().unwrap();
-        if c.data_stamp == stamp {
-            refreshed = Some(c);
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    let refreshed = Some(current().await);
     let refreshed = refreshed.expect("the background task cached new figures");
     assert!(refreshed.computed_at >= before.computed_at);
     let r = app.get(&mut p, "/effekter").await;
@@ -214,6 +218,19 @@ async fn report_page_and_download(kind: BackendKind) {
     let disposition = r.headers[header::CONTENT_DISPOSITION].to_str().unwrap();
     assert!(disposition.starts_with("attachment;") && disposition.contains(".html"));
     assert!(r.body.starts_with("<!DOCTYPE html>"));
+    // The same report as PDF, printed by Chromium on the server (installed by
+    // `.ci/run`; a missing Chromium fails here rather than skipping).
+    let r = app
+        .get(
+            &mut b,
+            &format!("/effekter/rapport/pdf?omgang={}", round.id),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.headers[header::CONTENT_TYPE], "application/pdf");
+    let disposition = r.headers[header::CONTENT_DISPOSITION].to_str().unwrap();
+    assert!(disposition.contains(&format!("effektrapport-omgang-{}.pdf", round.id)));
+    assert!(r.body.starts_with("%PDF"));
 }
 
 async fn parameter_sets_versioned_and_refused(kind: BackendKind) {

@@ -2,8 +2,6 @@
 //! headless Chromium from the same HTML.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 use vidare_domain::Lang;
@@ -57,91 +55,32 @@ fn write_failure(path: &Path, e: std::io::Error) -> Failure {
     )
 }
 
-/// The Chromium to use: the given path, or the first of the usual names on PATH.
+/// The Chromium to use: the given path (`--chromium` or `VIDARE_CHROMIUM`), or the
+/// first of the usual names on PATH.
 pub fn find_chromium(given: Option<&Path>) -> Result<PathBuf, Failure> {
-    if let Some(p) = given {
-        if p.is_file() {
-            return Ok(p.to_path_buf());
-        }
-        return Err(Failure::input(
+    vidare_web::pdf::find_chromium(given).map_err(|_| match given {
+        Some(p) => Failure::input(
             format!("--chromium: {} finns inte.", p.display()),
             format!("--chromium: {} does not exist.", p.display()),
-        ));
-    }
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    for name in [
-        "chromium",
-        "chromium-browser",
-        "google-chrome",
-        "google-chrome-stable",
-    ] {
-        for dir in std::env::split_paths(&path) {
-            let candidate = dir.join(name);
-            if candidate.is_file() {
-                return Ok(candidate);
-            }
-        }
-    }
-    Err(Failure::input(
-        "PDF skrivs ut med Chromium, som inte hittades. Installera det (apt-get install chromium) \
-         eller ange sökvägen med --chromium PATH (eller VIDARE_CHROMIUM); --format html kräver det inte.",
-        "The PDF is printed with Chromium, which was not found. Install it (apt-get install chromium) \
-         or give its path with --chromium PATH (or VIDARE_CHROMIUM); --format html does not need it.",
-    ))
+        ),
+        None => Failure::input(
+            "PDF skrivs ut med Chromium, som inte hittades. Installera det (apt-get install chromium) \
+             eller ange sökvägen med --chromium PATH (eller VIDARE_CHROMIUM); --format html kräver det inte.",
+            "The PDF is printed with Chromium, which was not found. Install it (apt-get install chromium) \
+             or give its path with --chromium PATH (or VIDARE_CHROMIUM); --format html does not need it.",
+        ),
+    })
 }
 
 /// Prints `html` to `out` as PDF with headless Chromium.
 pub fn print_pdf(chromium: &Path, html: &str, out: &Path) -> Result<(), Failure> {
-    let dir = tempfile::tempdir()?;
-    let page = dir.path().join("report.html");
-    std::fs::write(&page, html)?;
-    let target = dir.path().join("report.pdf");
-    let mut child = Command::new(chromium)
-        .arg("--headless")
-        .arg("--no-sandbox")
-        .arg("--disable-gpu")
-        .arg("--disable-dev-shm-usage")
-        .arg("--no-pdf-header-footer")
-        .arg(format!(
-            "--user-data-dir={}",
-            dir.path().join("profile").display()
-        ))
-        .arg(format!("--print-to-pdf={}", target.display()))
-        .arg(format!("file://{}", page.display()))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .map_err(|e| {
-            Failure::input(
-                format!("Kan inte starta {}: {e}", chromium.display()),
-                format!("Cannot start {}: {e}", chromium.display()),
-            )
-        })?;
-    // Chromium prints in a few seconds; never hang forever.
-    let deadline = std::time::Instant::now() + Duration::from_secs(120);
-    let status = loop {
-        if let Some(s) = child.try_wait()? {
-            break s;
-        }
-        if std::time::Instant::now() > deadline {
-            let _ = child.kill();
-            return Err(anyhow::anyhow!("Chromium did not finish printing within 120 s").into());
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    let mut stderr = String::new();
-    if let Some(mut e) = child.stderr.take() {
-        use std::io::Read;
-        let _ = e.read_to_string(&mut stderr);
-    }
-    let pdf = std::fs::read(&target).unwrap_or_default();
-    if !status.success() || !pdf.starts_with(b"%PDF") {
-        return Err(anyhow::anyhow!(
-            "Chromium did not produce a PDF (exit {status}): {}",
-            stderr.lines().last().unwrap_or("")
-        )
-        .into());
-    }
+    let pdf = vidare_web::pdf::print_pdf(chromium, html).map_err(|e| match e {
+        vidare_web::pdf::PdfError::Start { path, source } => Failure::input(
+            format!("Kan inte starta {}: {source}", path.display()),
+            format!("Cannot start {}: {source}", path.display()),
+        ),
+        e => anyhow::anyhow!("{e}").into(),
+    })?;
     std::fs::write(out, pdf).map_err(|e| write_failure(out, e))?;
     Ok(())
 }

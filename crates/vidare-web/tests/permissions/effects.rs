@@ -30,6 +30,7 @@ pub const TABLE: &[(&str, &str, &[Who])] = &[
     ("GET", "/effekter", EFFECTS),
     ("GET", "/effekter/rapport", EFFECTS),
     ("GET", "/effekter/rapport/ladda-ner", EFFECTS),
+    ("GET", "/effekter/rapport/pdf", EFFECTS),
     ("GET", "/effekter/parametrar", EFFECTS),
     ("GET", "/effekter/parametrar/ny", PARAMETERS),
     ("POST", "/effekter/parametrar", PARAMETERS),

@@ -42,6 +42,7 @@ pub fn routes() -> Vec<RouteDef> {
             access::EFFECTS,
             report_download,
         ),
+        RouteDef::get("/effekter/rapport/pdf", access::EFFECTS, report_pdf),
         RouteDef::get("/effekter/parametrar", access::EFFECTS, parameter_sets),
         RouteDef::get(
             "/effekter/parametrar/ny",
@@ -337,6 +338,67 @@ async fn report_page(
 }
 
 /// The report as a file.
+#[derive(Template)]
+#[template(path = "effects/pdf_unavailable.html")]
+struct PdfUnavailable {
+    page: Page,
+    round: String,
+}
+
+/// The final report as PDF, printed by headless Chromium on the server from the same
+/// HTML as the page; 503 with a way on (the HTML download) when it cannot be printed.
+async fn report_pdf(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<RoundQuery>,
+) -> Response {
+    let (html, round) = match report_html(&state, &ctx, &q).await {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    let printed = match crate::pdf::find_chromium(None) {
+        Ok(chromium) => {
+            tokio::task::spawn_blocking(move || crate::pdf::print_pdf(&chromium, &html)).await
+        }
+        Err(e) => Ok(Err(e)),
+    };
+    match printed {
+        Ok(Ok(pdf)) => {
+            let name = match round {
+                Some(r) => format!("effektrapport-omgang-{r}.pdf"),
+                None => "effektrapport.pdf".into(),
+            };
+            (
+                [
+                    (header::CONTENT_TYPE, "application/pdf".to_string()),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"{name}\""),
+                    ),
+                ],
+                pdf,
+            )
+                .into_response()
+        }
+        failed => {
+            match failed {
+                Ok(Err(e)) => tracing::error!(error = %e, "printing the effect report"),
+                Err(e) => tracing::error!(error = %e, "printing the effect report"),
+                Ok(Ok(_)) => {}
+            }
+            let mut r = render(
+                &PdfUnavailable {
+                    page: ctx.page("effects.pdf_unavailable_title"),
+                    round: round.map(|r| r.to_string()).unwrap_or_default(),
+                },
+                ctx.lang,
+            );
+            *r.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+            r
+        }
+    }
+}
+
 async fn report_download(
     State(state): State<AppState>,
     ctx: Ctx,
