@@ -373,6 +373,92 @@ async fn api_gives_figures_with_intervals(kind: BackendKind) {
     );
 }
 
+/// Parameter sets through the API: a new version from a system integration, unknown
+/// keys and impossible values refused by field, nothing saved then.
+async fn parameter_sets_by_api(kind: BackendKind) {
+    let app = TestApp::new(kind).await;
+    let s = app.db.store.tenant(app.tenant);
+    for (secret, role) in [
+        ("vdr_test_research", Role::Researcher),
+        ("vdr_test_casework", Role::CaseWorker),
+    ] {
+        s.create_api_token(
+            &Text::parse(secret).unwrap(),
+            &vidare_store::repo::auth::secret_hash(secret),
+            role,
+            None,
+        )
+        .await
+        .unwrap();
+    }
+    let send = |bearer: &'static str, method: &'static str, body: &'static str| {
+        let app = &app;
+        async move {
+            let mut b = axum::http::Request::builder()
+                .method(method)
+                .uri("/api/v1/effects/parameter-sets")
+                .header(header::AUTHORIZATION, format!("Bearer {bearer}"));
+            if !body.is_empty() {
+                b = b.header(header::CONTENT_TYPE, "application/json");
+            }
+            app.send(
+                &mut Browser::default(),
+                b.body(axum::body::Body::from(body)).unwrap(),
+            )
+            .await
+        }
+    };
+    let r = send(
+        "vdr_test_research",
+        "POST",
+        r#"{"name": "Regionens antaganden", "parameters": {"discount_rate": 0.05},
+            "sources": {"discount_rate": "Regionens riktlinjer 2026"}, "note": "Ny ränta"}"#,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let v = json(&r.body);
+    assert_eq!(v["data"]["name"], "Regionens antaganden");
+    assert_eq!(v["data"]["version"], 1);
+    let rate = v["data"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["key"] == "discount_rate")
+        .unwrap();
+    assert_eq!(rate["value"], 0.05);
+    assert_eq!(rate["source"], "Regionens riktlinjer 2026");
+    let list = json(&send("vdr_test_research", "GET", "").await.body);
+    assert_eq!(list["data"][0]["name"], "Regionens antaganden");
+    let versions = list["data"].as_array().unwrap().len();
+    // Refused by field, and nothing saved.
+    for (body, field) in [
+        (
+            r#"{"name": "X", "parameters": {"no_such_key": 1.0}}"#,
+            "parameters.no_such_key",
+        ),
+        (
+            r#"{"name": "X", "parameters": {"discount_rate": 5.0}}"#,
+            "parameters.discount_rate",
+        ),
+        (r#"{"name": "", "parameters": {}}"#, "name"),
+    ] {
+        let r = send("vdr_test_research", "POST", body).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert_eq!(json(&r.body)["errors"][0]["field"], field, "{}", r.body);
+    }
+    let r = send("vdr_test_research", "POST", r#"{"name": 3}"#).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    let r = send(
+        "vdr_test_casework",
+        "POST",
+        r#"{"name": "X", "parameters": {}}"#,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let list = json(&send("vdr_test_research", "GET", "").await.body);
+    assert_eq!(list["data"].as_array().unwrap().len(), versions);
+}
+
 macro_rules! both {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -401,4 +487,5 @@ both!(
     parameter_sets_versioned_and_refused,
     public_page_suppresses_small_cells,
     api_gives_figures_with_intervals,
+    parameter_sets_by_api,
 );

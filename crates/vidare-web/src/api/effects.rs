@@ -2,17 +2,22 @@
 //! only, each share with its 95 % interval) and the parameter sets of the socio-economic
 //! calculation. `vidare effects --json` prints the complete set of figures.
 
+use std::collections::HashMap;
+
 use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
-use super::{ApiQuery, Caller, ProblemDoc};
-use crate::error::ApiError;
+use super::{ApiJson, ApiQuery, Caller, ProblemDoc};
+use crate::error::{ApiError, FieldProblem};
 use crate::pages::effects::analysis::AnalysisError;
 use crate::pages::effects::figures::{figures, DashboardFigures, Interval, Row, Share};
 use crate::routes::{access, RouteDef};
 use crate::AppState;
+use vidare_domain::Localized;
 
 /// Every API route of this area; each must also appear in [`openapi`]'s paths.
 pub fn routes() -> Vec<RouteDef> {
@@ -23,12 +28,17 @@ pub fn routes() -> Vec<RouteDef> {
             access::EFFECTS,
             parameter_sets,
         ),
+        RouteDef::post(
+            "/api/v1/effects/parameter-sets",
+            access::EFFECTS_PARAMETERS,
+            create_parameter_set,
+        ),
     ]
 }
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(summary, parameter_sets),
+    paths(summary, parameter_sets, create_parameter_set),
     tags((name = "effects", description = "Effect measurement: outcomes with 95 % confidence intervals, time to work, costs, variety, supplier stability, socio-economic return and the matched estimate — aggregates only."))
 )]
 struct EffectsApi;
@@ -264,25 +274,137 @@ pub(super) async fn parameter_sets(
         .await
         .map_err(|e| caller.store_error(e))?;
     Ok(Json(ParameterSetList {
-        data: sets
-            .into_iter()
-            .map(|s| ParameterSetOut {
-                id: s.id,
-                name: s.name.clone(),
-                version: s.version,
-                created_by: s.created_by.clone(),
-                created_at: s.created_at.map(|t| t.to_rfc3339()),
-                note: s.note.clone(),
-                parameters: vidare_effects::socioeconomic::SPECS
-                    .iter()
-                    .map(|p| ParameterOut {
-                        key: p.key.to_string(),
-                        value: s.parameters.get(p.key).unwrap_or_default(),
-                        unit: p.unit.to_string(),
-                        source: s.sources.get(p.key).cloned().unwrap_or_default(),
-                    })
-                    .collect(),
+        data: sets.iter().map(set_out).collect(),
+    }))
+}
+
+fn set_out(s: &vidare_store::repo::effects::StoredParameterSet) -> ParameterSetOut {
+    ParameterSetOut {
+        id: s.id,
+        name: s.name.clone(),
+        version: s.version,
+        created_by: s.created_by.clone(),
+        created_at: s.created_at.map(|t| t.to_rfc3339()),
+        note: s.note.clone(),
+        parameters: vidare_effects::socioeconomic::SPECS
+            .iter()
+            .map(|p| ParameterOut {
+                key: p.key.to_string(),
+                value: s.parameters.get(p.key).unwrap_or_default(),
+                unit: p.unit.to_string(),
+                source: s.sources.get(p.key).cloned().unwrap_or_default(),
             })
             .collect(),
-    }))
+    }
+}
+
+/// A new version of a parameter set.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewParameterSetIn {
+    /// The set's name (at most 100 characters).
+    pub name: String,
+    /// Values by key (`GET /api/v1/effects/parameter-sets` lists the keys with their units);
+    /// keys left out keep their value in the set in use now.
+    pub parameters: HashMap<String, f64>,
+    /// Where each value comes from, by key; keys left out keep their citation.
+    #[serde(default)]
+    pub sources: HashMap<String, String>,
+    /// Why this version was made.
+    pub note: Option<String>,
+}
+
+/// The version saved.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ParameterSetItem {
+    pub data: ParameterSetOut,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/effects/parameter-sets",
+    tag = "effects",
+    operation_id = "create_effects_parameter_set",
+    request_body = NewParameterSetIn,
+    responses(
+        (status = 201, description = "Saved as the newest version, now in use.", body = ParameterSetItem),
+        (status = 400, description = "The body is not JSON of the expected shape.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "An unknown key or an impossible value; `errors` names each field (`parameters.KEY`).", body = ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
+/// Saves a new version of the socio-economic parameters, which the figures use from now
+/// on (the earlier versions are kept).
+pub(super) async fn create_parameter_set(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<NewParameterSetIn>,
+) -> Result<Response, ApiError> {
+    let known = |k: &str| {
+        vidare_effects::socioeconomic::SPECS
+            .iter()
+            .any(|p| p.key == k)
+    };
+    let mut unknown: Vec<FieldProblem> = body
+        .parameters
+        .keys()
+        .chain(body.sources.keys())
+        .filter(|k| !known(k))
+        .map(|k| FieldProblem {
+            field: format!("parameters.{k}"),
+            message: match caller.lang {
+                vidare_domain::Lang::Sv => format!(
+                    "{k} är ingen parameter; se GET /api/v1/effects/parameter-sets för nycklarna."
+                ),
+                vidare_domain::Lang::En => format!(
+                    "{k} is not a parameter; GET /api/v1/effects/parameter-sets lists the keys."
+                ),
+            },
+        })
+        .collect();
+    if !unknown.is_empty() {
+        unknown.sort_by(|a, b| a.field.cmp(&b.field));
+        unknown.dedup_by(|a, b| a.field == b.field);
+        return Err(ApiError::invalid(caller.lang, unknown));
+    }
+    let s = caller.scoped(state.store());
+    let mut parameters = s
+        .current_parameter_set()
+        .await
+        .map_err(|e| caller.store_error(e))?
+        .parameters;
+    for (k, v) in &body.parameters {
+        parameters.set(k, *v);
+    }
+    let id = s
+        .save_parameter_set(&vidare_store::repo::effects::NewParameterSet {
+            name: body.name,
+            parameters,
+            sources: body.sources,
+            note: body.note,
+        })
+        .await
+        .map_err(|e| match e {
+            vidare_store::StoreError::Rule(v) if v.field != "name" => ApiError::invalid(
+                caller.lang,
+                vec![FieldProblem {
+                    field: format!("parameters.{}", v.field),
+                    message: v.message(caller.lang),
+                }],
+            ),
+            e => caller.store_error(e),
+        })?;
+    let saved = s
+        .parameter_sets()
+        .await
+        .map_err(|e| caller.store_error(e))?
+        .into_iter()
+        .find(|p| p.id == Some(id))
+        .ok_or_else(|| ApiError::not_found(caller.lang))?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ParameterSetItem {
+            data: set_out(&saved),
+        }),
+    )
+        .into_response())
 }

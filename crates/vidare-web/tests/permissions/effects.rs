@@ -39,6 +39,7 @@ pub const TABLE: &[(&str, &str, &[Who])] = &[
     ("GET", "/effekter/offentlig", EVERYONE),
     ("GET", "/api/v1/effects", EFFECTS),
     ("GET", "/api/v1/effects/parameter-sets", EFFECTS),
+    ("POST", "/api/v1/effects/parameter-sets", PARAMETERS),
 ];
 
 /// Sample ids for path parameters, keyed by the path segment before the parameter
