@@ -99,47 +99,65 @@ fn failed(reason: String) -> StoreError {
 async fn insert(store: &Store, events: &[&Event]) -> Result<(), StoreError> {
     let sqlite = store.kind() == crate::BackendKind::Sqlite;
     crate::with_tx!(store, |tx| {
-        let mut subjects: Vec<(i64, i64, i64)> = Vec::new();
-        for e in events {
-            let list = e
-                .participants
-                .iter()
-                .map(i64::to_string)
-                .collect::<Vec<_>>()
-                .join(",");
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO access_events (tenant_id, at, user_id, actor, purpose, route, \
-                 participants, subject_count) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        // The events' ids, taken up front so the whole batch is a few statements, not
+        // one round trip per event: on SQLite the transaction holds the only write lock,
+        // so the ids after the largest are free; on PostgreSQL they come from the
+        // identity sequence, which other servers draw from too.
+        let n = events.len() as i64;
+        let ids: Vec<i64> = if sqlite {
+            let max: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM access_events")
+                .fetch_one(&mut *tx)
+                .await?;
+            (1..=n).map(|k| max + k).collect()
+        } else {
+            sqlx::query_scalar(
+                "SELECT nextval(pg_get_serial_sequence('access_events', 'id')) \
+                 FROM generate_series(1, $1)",
             )
-            .bind(e.tenant_id)
-            .bind(e.at)
-            .bind(e.user_id)
-            .bind(&e.actor)
-            .bind(&e.purpose)
-            .bind(&e.route)
-            .bind(list)
-            .bind(e.participants.len() as i64)
-            .fetch_one(&mut *tx)
-            .await?;
-            subjects.extend(e.participants.iter().map(|&p| (e.tenant_id, p, id)));
+            .bind(n)
+            .fetch_all(&mut *tx)
+            .await?
+        };
+        for (chunk, ids) in events
+            .chunks(EVENTS_PER_STATEMENT)
+            .zip(ids.chunks(EVENTS_PER_STATEMENT))
+        {
+            let mut sql = String::from(
+                "INSERT INTO access_events (id, tenant_id, at, user_id, actor, purpose, route, \
+                 participants, subject_count) VALUES ",
+            );
+            push_placeholders(&mut sql, sqlite, chunk.len(), 9);
+            let mut q = sqlx::query(&sql);
+            for (e, id) in chunk.iter().zip(ids) {
+                let list = e
+                    .participants
+                    .iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(",");
+                q = q
+                    .bind(*id)
+                    .bind(e.tenant_id)
+                    .bind(e.at)
+                    .bind(e.user_id)
+                    .bind(&e.actor)
+                    .bind(&e.purpose)
+                    .bind(&e.route)
+                    .bind(list)
+                    .bind(e.participants.len() as i64);
+            }
+            q.execute(&mut *tx).await?;
         }
+        let subjects: Vec<(i64, i64, i64)> = events
+            .iter()
+            .zip(&ids)
+            .flat_map(|(e, &id)| e.participants.iter().map(move |&p| (e.tenant_id, p, id)))
+            .collect();
         for chunk in subjects.chunks(ROWS_PER_STATEMENT) {
             let mut sql = String::from(
                 "INSERT INTO access_subjects (tenant_id, participant_id, event_id) VALUES ",
             );
-            for i in 0..chunk.len() {
-                if i > 0 {
-                    sql.push_str(", ");
-                }
-                // Anonymous parameters on SQLite: its lookup of numbered ones is
-                // quadratic in the statement's parameter count.
-                if sqlite {
-                    sql.push_str("(?, ?, ?)");
-                } else {
-                    let b = i * 3;
-                    sql.push_str(&format!("(${}, ${}, ${})", b + 1, b + 2, b + 3));
-                }
-            }
+            push_placeholders(&mut sql, sqlite, chunk.len(), 3);
             let mut q = sqlx::query(&sql);
             for (t, p, e) in chunk {
                 q = q.bind(t).bind(p).bind(e);
@@ -148,4 +166,29 @@ async fn insert(store: &Store, events: &[&Event]) -> Result<(), StoreError> {
         }
     });
     Ok(())
+}
+
+/// Events per INSERT statement (9 parameters each).
+const EVENTS_PER_STATEMENT: usize = 300;
+
+/// Appends `rows` groups of `width` placeholders. Anonymous parameters on SQLite: its
+/// lookup of numbered ones is quadratic in the statement's parameter count.
+fn push_placeholders(sql: &mut String, sqlite: bool, rows: usize, width: usize) {
+    for i in 0..rows {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for j in 0..width {
+            if j > 0 {
+                sql.push_str(", ");
+            }
+            if sqlite {
+                sql.push('?');
+            } else {
+                sql.push_str(&format!("${}", i * width + j + 1));
+            }
+        }
+        sql.push(')');
+    }
 }
