@@ -242,3 +242,26 @@ pub fn compute(data: &EffectsData, options: &Options) -> Summary {
         periods,
     }
 }
+
+/// Every figure and the matched estimate, computed side by side on two threads: they
+/// read the same data and share nothing else, and the estimate (logistic regression and
+/// matching) takes about as long as all the other figures together. The results are the
+/// same as from [`compute`] and [`crate::counterfactual::estimate`] called one after
+/// the other.
+pub fn compute_with_estimate(
+    data: &EffectsData,
+    options: &Options,
+    counterfactual: &crate::counterfactual::Options,
+) -> (
+    Summary,
+    Result<crate::counterfactual::Estimate, crate::counterfactual::Insufficient>,
+) {
+    std::thread::scope(|s| {
+        let estimate = s.spawn(|| crate::counterfactual::estimate(data, counterfactual));
+        let summary = compute(data, options);
+        match estimate.join() {
+            Ok(e) => (summary, e),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
+}

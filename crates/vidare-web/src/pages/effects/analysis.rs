@@ -145,15 +145,12 @@ pub fn compute(
         ),
         None => None,
     };
-    let summary = summary::compute(
+    let (summary, counterfactual) = summary::compute_with_estimate(
         data,
         &summary::Options {
             round,
             parameters: parameter_set.parameters.clone(),
         },
-    );
-    let counterfactual = counterfactual::estimate(
-        data,
         &counterfactual::Options {
             round,
             ..Default::default()
