@@ -24,13 +24,6 @@ use vidare_store::{Store, StoreError};
 
 use crate::config::Config;
 
-/// mimalloc instead of the C library's allocator: the server allocates and frees small
-/// buffers on every request from several threads at once (tokio's workers and one thread
-/// per SQLite connection), where glibc's arenas contend; measured with `vidare bench
-/// http`, see docs/ARCHITECTURE.md.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Parser)]
 #[command(
     name = "vidare",
