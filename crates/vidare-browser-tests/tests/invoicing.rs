@@ -44,6 +44,23 @@ async fn set_value(client: &Client, id: &str, value: &str) {
         .unwrap();
 }
 
+/// Clicks what submits a form or follows a link, waits until the browser has left the
+/// current page (its document is gone), then for the new page's confirmation: the page
+/// before may carry a confirmation of its own, which must not be mistaken for this one.
+async fn submit(client: &Client, css: &str) {
+    let old = client.find(Locator::Css("html")).await.unwrap();
+    click(client, css).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while old.tag_name().await.is_ok() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{css}: the page did not change within 30 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    notice(client).await;
+}
+
 async fn notice(client: &Client) {
     client
         .wait()
@@ -98,7 +115,7 @@ async fn approve_invoice_download_validate_and_credit() {
             .goto(&server.url(&format!("/narvaro/{MONTH}")))
             .await
             .unwrap();
-        click(
+        submit(
             &client,
             &format!(
                 "form:has(input[name='organisation_id'][value='{}']) button",
@@ -106,7 +123,6 @@ async fn approve_invoice_download_validate_and_credit() {
             ),
         )
         .await;
-        notice(&client).await;
 
         // --- the buyer details, then the month's invoices.
         client
@@ -128,12 +144,11 @@ async fn approve_invoice_download_validate_and_credit() {
             e.clear().await.unwrap();
             e.send_keys(value).await.unwrap();
         }
-        click(
+        submit(
             &client,
             "form[action='/fakturor/installningar'] button[type='submit']",
         )
         .await;
-        notice(&client).await;
         audit.check("tenant_admin", &client).await;
 
         client
@@ -142,12 +157,11 @@ async fn approve_invoice_download_validate_and_credit() {
             .unwrap();
         set_value(&client, "month", MONTH).await;
         set_value(&client, "issue_date", "2026-01-05").await;
-        click(
+        submit(
             &client,
             "form[action='/fakturor/skapa'] button[type='submit']",
         )
         .await;
-        notice(&client).await;
         audit.check("tenant_admin", &client).await;
         let created = s
             .list_invoices(&InvoiceFilter {
@@ -168,8 +182,7 @@ async fn approve_invoice_download_validate_and_credit() {
             .unwrap();
         audit.check("tenant_admin", &client).await;
         for expected in ["approved", "sent"] {
-            click(&client, "#next-step").await;
-            notice(&client).await;
+            submit(&client, "#next-step").await;
             let status = client
                 .find(Locator::Id("invoice-status"))
                 .await
@@ -205,12 +218,10 @@ async fn approve_invoice_download_validate_and_credit() {
         let e = client.find(Locator::Id("reason")).await.unwrap();
         e.send_keys("Fel antal frånvarodagar").await.unwrap();
         set_value(&client, "credit_issue_date", "2026-01-20").await;
-        click(&client, "form[action$='/kreditera'] button[type='submit']").await;
-        notice(&client).await;
+        submit(&client, "form[action$='/kreditera'] button[type='submit']").await;
         assert!(source(&client).await.contains("K202512-1"));
         audit.check("tenant_admin", &client).await;
-        click(&client, "#next-step").await;
-        notice(&client).await;
+        submit(&client, "#next-step").await;
         let href = client
             .find(Locator::Id("download-ubl"))
             .await
