@@ -222,7 +222,14 @@ pub async fn analyse(
             )
         }
     };
-    let mut a = compute(&data, round_id, set, name, synthetic)?;
+    // Seconds of computation at national scale: off the async workers, so the server
+    // keeps answering other requests meanwhile.
+    let mut a = tokio::task::spawn_blocking(move || compute(&data, round_id, set, name, synthetic))
+        .await
+        .unwrap_or_else(|e| match e.try_into_panic() {
+            Ok(panic) => std::panic::resume_unwind(panic),
+            Err(e) => panic!("the effect computation stopped: {e}"),
+        })?;
     a.load_ms = load_ms;
     Ok(a)
 }
