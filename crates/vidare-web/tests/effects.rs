@@ -141,8 +141,9 @@ async fn dashboards_per_role(kind: BackendKind) {
         "{}",
         r.body
     );
-    let refreshed = Some(current().await);
-    let refreshed = refreshed.expect("the background task cached new figures");
+    // The background task cached figures of the new data position.
+    let refreshed = current().await;
+    assert_eq!(refreshed.data_stamp, stamp);
     assert!(refreshed.computed_at >= before.computed_at);
     let r = app.get(&mut p, "/effekter").await;
     assert!(
