@@ -211,6 +211,13 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     s
 }
 
+/// Whether an audit entry about `entity` records a change of the tenant's data (rather
+/// than account bookkeeping: sign-ins, passwords, roles, API tokens), which moves the
+/// position that caches of derived figures are kept under.
+pub fn changes_data(entity: &str) -> bool {
+    !matches!(entity, "users" | "api_tokens")
+}
+
 /// Appends `$change` to the audit chain of `$scoped`'s tenant inside the open
 /// transaction `$tx`. Used inside `with_tx!` bodies, so it compiles for both backends.
 #[macro_export]
@@ -251,11 +258,18 @@ macro_rules! audit_append {
         .bind(&entry.hash)
         .execute(&mut *$tx)
         .await?;
-        sqlx::query("UPDATE audit_heads SET hash = $2 WHERE tenant_id = $1")
-            .bind(tid)
-            .bind(&entry.hash)
-            .execute(&mut *$tx)
-            .await?;
+        // `data_seq` follows changes of the tenant's data, not account bookkeeping
+        // (migration 0012): the key of the caches of derived figures.
+        sqlx::query(
+            "UPDATE audit_heads SET hash = $2, data_seq = CASE WHEN $3 THEN $4 ELSE data_seq END \
+             WHERE tenant_id = $1",
+        )
+        .bind(tid)
+        .bind(&entry.hash)
+        .bind($crate::audit::changes_data(&entry.entity))
+        .bind(entry.seq)
+        .execute(&mut *$tx)
+        .await?;
     }};
 }
 

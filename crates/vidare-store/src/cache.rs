@@ -184,10 +184,11 @@ impl DueCountCache {
 }
 
 /// Figures derived from a tenant's data (the overview's counts, the number of
-/// participants a list pages through), kept under the tenant's audit-log position
-/// (`audit_heads.seq`, one primary-key read). Every recorded change — by this server or
-/// any other sharing the database — moves the position, so a kept figure is exact until
-/// the next change. Writes that bypass the audit log (bulk loads of generated data) show
+/// participants a list pages through), kept under the tenant's data position
+/// (`audit_heads.data_seq`, one primary-key read: the newest audit entry that changed
+/// data, not account bookkeeping such as sign-ins). Every recorded change of data — by
+/// this server or any other sharing the database — moves the position, so a kept figure
+/// is exact until the next change. Writes that bypass the audit log (bulk loads of generated data) show
 /// within [`STAMPED_TTL`].
 #[derive(Debug)]
 pub struct StampedCache<K, V> {

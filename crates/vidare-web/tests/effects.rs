@@ -105,8 +105,8 @@ async fn dashboards_per_role(kind: BackendKind) {
         .unwrap()
         .is_some());
     // A recorded change makes the cached figures stale: they are shown at once, marked
-    // as being updated, while one background task computes new ones. (Signing in is
-    // recorded too, so first let the figures catch up with the sign-ins above.)
+    // as being updated, while one background task computes new ones. (First let the
+    // figures catch up with any change made above.)
     let current = || async {
         for _ in 0..1200 {
             let stamp = s.effects_data_stamp().await.unwrap();
@@ -125,10 +125,25 @@ async fn dashboards_per_role(kind: BackendKind) {
         "{}",
         r.body
     );
+    // Account bookkeeping (a new colleague, a sign-in) is recorded but changes no data:
+    // the figures stay current.
     s.insert_user(&NewUser {
         email: Email::parse("ny.kollega@example.invalid").unwrap(),
         display_name: Text::parse("Ny kollega").unwrap(),
         role: Role::Researcher,
+    })
+    .await
+    .unwrap();
+    let _ = app.sign_in(RoleKind::Researcher).await;
+    assert_eq!(s.effects_data_stamp().await.unwrap(), before.data_stamp);
+    let r = app.get(&mut p, "/effekter").await;
+    assert!(!r.body.contains("Nya siffror beräknas just nu"));
+    // A change of the data does make them stale.
+    s.save_parameter_set(&vidare_store::repo::effects::NewParameterSet {
+        name: "Ny ränta".into(),
+        parameters: vidare_effects::socioeconomic::ParameterSet::default(),
+        sources: Default::default(),
+        note: None,
     })
     .await
     .unwrap();
@@ -160,6 +175,22 @@ async fn dashboards_per_role(kind: BackendKind) {
             StatusCode::FORBIDDEN
         );
     }
+}
+
+/// The server's start-up precomputation leaves every tenant's figures cached, so the
+/// first dashboard view is served from the cache.
+async fn caches_are_warmed_at_start(kind: BackendKind) {
+    let app = demo_app(kind).await;
+    let s = app.db.store.tenant(app.tenant);
+    assert!(s.cached_effects("all").await.unwrap().is_none());
+    let n = vidare_web::pages::effects::figures::warm_caches(&app.db.store).await;
+    assert_eq!(n, app.db.store.list_tenants().await.unwrap().len());
+    let cached = s.cached_effects("all").await.unwrap().expect("cached");
+    assert_eq!(cached.data_stamp, s.effects_data_stamp().await.unwrap());
+    let (mut m, _) = app.sign_in(RoleKind::Management).await;
+    let r = app.get(&mut m, "/effekter").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(!r.body.contains("Nya siffror beräknas just nu"));
 }
 
 async fn too_little_data_is_explained(kind: BackendKind) {
@@ -489,4 +520,5 @@ both!(
     public_page_suppresses_small_cells,
     api_gives_figures_with_intervals,
     parameter_sets_by_api,
+    caches_are_warmed_at_start,
 );

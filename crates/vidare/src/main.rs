@@ -438,6 +438,17 @@ async fn serve_with(
         state = state.with_mailer(m);
     }
     let app = vidare_web::router(state);
+    // Dashboards answer from precomputed figures from the start.
+    let warming = store.clone();
+    tokio::spawn(async move {
+        let started = std::time::Instant::now();
+        let n = vidare_web::pages::effects::figures::warm_caches(&warming).await;
+        tracing::info!(
+            tenants = n,
+            seconds = started.elapsed().as_secs_f64(),
+            "effect figures precomputed"
+        );
+    });
     vidare_web::serve(listener, app, vidare_web::shutdown_signal()).await?;
     store.close().await;
     Ok(())

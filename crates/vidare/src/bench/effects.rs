@@ -199,13 +199,15 @@ async fn dashboard(store: &Store, data: &EffectsData) -> Result<(), Failure> {
         let mut times = Vec::new();
         for i in 0..22 {
             if i == 21 {
-                // A recorded change (the password set again, keeping this session): the
-                // figures are stale.
-                s.set_password_hash(
-                    user,
-                    &vidare_web::auth::hash_password(&password),
-                    Some(&vidare_store::repo::auth::secret_hash(&session)),
-                )
+                // A change of the data (the parameter set in use saved again as a new
+                // version, same values): the figures are stale.
+                let current = s.current_parameter_set().await?;
+                s.save_parameter_set(&vidare_store::repo::effects::NewParameterSet {
+                    name: current.name.clone(),
+                    parameters: current.parameters.clone(),
+                    sources: current.sources.clone(),
+                    note: Some("vidare bench effects".into()),
+                })
                 .await?;
             }
             let t = Instant::now();

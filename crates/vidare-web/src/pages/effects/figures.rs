@@ -297,3 +297,24 @@ pub async fn figures(s: &Scoped<'_>, round: Option<i64>) -> Result<Fresh, Analys
         updating: false,
     })
 }
+
+/// Computes and caches every tenant's figures (all rounds) that are missing or stale,
+/// one tenant after another, so that dashboards are served from the cache from the
+/// start: `vidare serve` runs this in the background when it starts. Returns how many
+/// tenants it looked at; a tenant whose figures fail is logged and skipped.
+pub async fn warm_caches(store: &vidare_store::Store) -> usize {
+    let tenants = match store.list_tenants().await {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::warn!(error = %e, "listing tenants to precompute their effect figures");
+            return 0;
+        }
+    };
+    for t in &tenants {
+        let s = store.tenant(t.id);
+        if let Err(e) = figures(&s, None).await {
+            tracing::warn!(tenant = %t.slug, error = ?e, "precomputing the effect figures");
+        }
+    }
+    tenants.len()
+}
