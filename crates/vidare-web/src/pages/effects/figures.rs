@@ -1,8 +1,9 @@
 //! The dashboards' figures: a compact, owned summary of an [`Analysis`] that is cached
 //! per tenant and scope in `effects_cache` (JSON), so a dashboard answers from one small
 //! read instead of recomputing. Cached figures are *current* while they are younger than
-//! [`MAX_AGE_MINUTES`] and the tenant's audit log has not moved since (any recorded
-//! change — a new parameter set, a placement, an exit — makes them stale).
+//! [`MAX_AGE_MINUTES`] and the tenant's data position has not moved since (any recorded
+//! change of data — a new parameter set, a placement, an exit — makes them stale; a
+//! sign-in or another change of accounts does not).
 //!
 //! Stale figures are still shown at once, marked as being updated, while one background
 //! task per tenant and scope computes the new ones (for the largest synthetic
