@@ -548,6 +548,19 @@ pub struct AccessEntry {
 }
 
 impl Scoped<'_> {
+    /// The tenant's data position: the sequence number of the newest audit entry that
+    /// changed the tenant's data (sign-ins and other account bookkeeping do not count;
+    /// migration 0012), 0 if none.
+    pub async fn data_position(&self) -> Result<i64, StoreError> {
+        let row: Option<(i64,)> = with_pool!(self, |pool| {
+            sqlx::query_as("SELECT data_seq FROM audit_heads WHERE tenant_id = $1")
+                .bind(self.tid())
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(row.map(|r| r.0).unwrap_or(0))
+    }
+
     /// Records that the acting user read these participants' personal data, and why.
     pub async fn log_access(
         &self,

@@ -13,7 +13,6 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, RwLock};
 
-use chrono::NaiveDate;
 use std::time::{Duration, Instant};
 
 use crate::repo::auth::{ApiToken, Session};
@@ -132,59 +131,8 @@ impl AuthCache {
     }
 }
 
-/// The number of follow-ups due per tenant and day, which the participant list shows on
-/// every request. Counting it reads every exit of the tenant (three times, one per
-/// follow-up point), which at demo scale cost more than the rest of the page together:
-/// 100 requests a second instead of several thousand. The count is kept for
-/// [`DUE_COUNT_TTL`]; recording an exit or a follow-up, or anonymising participants, in
-/// this process drops every kept count at once, so a user who has just recorded a
-/// follow-up sees the new figure. A change made elsewhere (another server on the same
-/// PostgreSQL, a bulk load of generated data) shows within the TTL.
-#[derive(Debug, Default)]
-pub struct DueCountCache {
-    entries: Mutex<HashMap<(i64, NaiveDate), (u64, Instant, u64)>>,
-    generation: AtomicU64,
-}
-
-/// How long a due-follow-up count is reused.
-pub const DUE_COUNT_TTL: Duration = Duration::from_secs(10);
-
-impl DueCountCache {
-    /// The generation to pass to [`DueCountCache::put`], read before counting.
-    pub(crate) fn generation(&self) -> u64 {
-        self.generation.load(Ordering::Acquire)
-    }
-
-    pub(crate) fn get(&self, tenant: i64, day: NaiveDate) -> Option<u64> {
-        let now = self.generation();
-        let entries = self.entries.lock().expect("due count lock");
-        entries
-            .get(&(tenant, day))
-            .filter(|(_, at, g)| *g == now && at.elapsed() < DUE_COUNT_TTL)
-            .map(|(n, _, _)| *n)
-    }
-
-    /// Keeps `count` unless something changed since `generation` was read (the count
-    /// may then predate the change).
-    pub(crate) fn put(&self, tenant: i64, day: NaiveDate, count: u64, generation: u64) {
-        if generation != self.generation() {
-            return;
-        }
-        let mut entries = self.entries.lock().expect("due count lock");
-        if entries.len() >= 4096 {
-            entries.clear();
-        }
-        entries.insert((tenant, day), (count, Instant::now(), generation));
-    }
-
-    /// Drops every kept count.
-    pub(crate) fn invalidate(&self) {
-        self.generation.fetch_add(1, Ordering::AcqRel);
-    }
-}
-
 /// Figures derived from a tenant's data (the overview's counts, the number of
-/// participants a list pages through), kept under the tenant's data position
+/// participants a list pages through, the number of follow-ups due), kept under the tenant's data position
 /// (`audit_heads.data_seq`, one primary-key read: the newest audit entry that changed
 /// data, not account bookkeeping such as sign-ins). Every recorded change of data — by
 /// this server or any other sharing the database — moves the position, so a kept figure

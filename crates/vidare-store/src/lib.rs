@@ -132,7 +132,7 @@ pub struct Store {
     writer: Backend,
     auth_cache: std::sync::Arc<cache::AuthCache>,
     access_batcher: std::sync::Arc<access_batch::AccessBatcher>,
-    due_counts: std::sync::Arc<cache::DueCountCache>,
+    due_counts: std::sync::Arc<cache::StampedCache<(i64, chrono::NaiveDate), u64>>,
     overviews:
         std::sync::Arc<cache::StampedCache<(i64, chrono::NaiveDate), repo::overview::Overview>>,
     participant_counts: std::sync::Arc<cache::StampedCache<i64, u64>>,
@@ -268,7 +268,7 @@ impl Store {
         &self.auth_cache
     }
 
-    pub(crate) fn due_counts(&self) -> &cache::DueCountCache {
+    pub(crate) fn due_counts(&self) -> &cache::StampedCache<(i64, chrono::NaiveDate), u64> {
         &self.due_counts
     }
 
@@ -287,7 +287,7 @@ impl Store {
     pub(crate) fn forget_derived_figures(&self) {
         self.overviews.clear();
         self.participant_counts.clear();
-        self.due_counts.invalidate();
+        self.due_counts.clear();
     }
 
     pub(crate) fn access_batcher(&self) -> &access_batch::AccessBatcher {

@@ -134,52 +134,29 @@ pub async fn totals_mismatches(store: &Store) -> Vec<String> {
         FROM supplier_month_payments WHERE line_count > 0
         ORDER BY 1, 2, 3, 4, 7";
     let mut out = Vec::new();
-    let (placements, payments) = match store.backend() {
-        crate::Backend::Sqlite(pool) => (
-            sqlx::query(PLACEMENTS).fetch_all(pool).await.map(|r| {
-                r.iter()
-                    .map(|r| (0..7).map(|i| r.get::<i64, _>(i)).collect::<Vec<_>>())
-                    .collect::<Vec<_>>()
-            }),
-            sqlx::query(PAYMENTS).fetch_all(pool).await.map(|r| {
-                r.iter()
-                    .map(|r| {
-                        let mut k: Vec<String> =
-                            (0..3).map(|i| r.get::<i64, _>(i).to_string()).collect();
-                        k.push(r.get::<String, _>(3));
-                        (
-                            k.join("/"),
-                            r.get::<i64, _>(4),
-                            r.get::<i64, _>(5),
-                            r.get::<i64, _>(6),
-                        )
-                    })
-                    .collect::<Vec<_>>()
-            }),
-        ),
-        crate::Backend::Postgres(pool) => (
-            sqlx::query(PLACEMENTS).fetch_all(pool).await.map(|r| {
-                r.iter()
-                    .map(|r| (0..7).map(|i| r.get::<i64, _>(i)).collect::<Vec<_>>())
-                    .collect::<Vec<_>>()
-            }),
-            sqlx::query(PAYMENTS).fetch_all(pool).await.map(|r| {
-                r.iter()
-                    .map(|r| {
-                        let mut k: Vec<String> =
-                            (0..3).map(|i| r.get::<i64, _>(i).to_string()).collect();
-                        k.push(r.get::<String, _>(3));
-                        (
-                            k.join("/"),
-                            r.get::<i64, _>(4),
-                            r.get::<i64, _>(5),
-                            r.get::<i64, _>(6),
-                        )
-                    })
-                    .collect::<Vec<_>>()
-            }),
-        ),
-    };
+    let (placements, payments) = crate::with_pool!(store, |pool| {
+        let placements = sqlx::query(PLACEMENTS).fetch_all(pool).await.map(|r| {
+            r.iter()
+                .map(|r| (0..7).map(|i| r.get::<i64, _>(i)).collect::<Vec<_>>())
+                .collect::<Vec<_>>()
+        });
+        let payments = sqlx::query(PAYMENTS).fetch_all(pool).await.map(|r| {
+            r.iter()
+                .map(|r| {
+                    let mut k: Vec<String> =
+                        (0..3).map(|i| r.get::<i64, _>(i).to_string()).collect();
+                    k.push(r.get::<String, _>(3));
+                    (
+                        k.join("/"),
+                        r.get::<i64, _>(4),
+                        r.get::<i64, _>(5),
+                        r.get::<i64, _>(6),
+                    )
+                })
+                .collect::<Vec<_>>()
+        });
+        (placements, payments)
+    });
     for r in placements.expect("placement totals query") {
         if r[1..4] != r[4..7] {
             out.push(format!(

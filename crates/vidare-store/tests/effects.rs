@@ -344,11 +344,11 @@ async fn cache_is_replaced_per_scope(db: TestDb) {
         "{\"r\":7}"
     );
     // The data stamp follows the audit log.
-    let stamp = s.effects_data_stamp().await.unwrap();
+    let stamp = s.data_position().await.unwrap();
     s.save_parameter_set(&new_set("Ny", ParameterSet::default()))
         .await
         .unwrap();
-    assert_eq!(s.effects_data_stamp().await.unwrap(), stamp + 1);
+    assert_eq!(s.data_position().await.unwrap(), stamp + 1);
 }
 
 macro_rules! both {

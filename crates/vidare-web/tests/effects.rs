@@ -109,7 +109,7 @@ async fn dashboards_per_role(kind: BackendKind) {
     // figures catch up with any change made above.)
     let current = || async {
         for _ in 0..1200 {
-            let stamp = s.effects_data_stamp().await.unwrap();
+            let stamp = s.data_position().await.unwrap();
             let c = s.cached_effects("all").await.unwrap().unwrap();
             if c.data_stamp == stamp {
                 return c;
@@ -135,7 +135,7 @@ async fn dashboards_per_role(kind: BackendKind) {
     .await
     .unwrap();
     let _ = app.sign_in(RoleKind::Researcher).await;
-    assert_eq!(s.effects_data_stamp().await.unwrap(), before.data_stamp);
+    assert_eq!(s.data_position().await.unwrap(), before.data_stamp);
     let r = app.get(&mut p, "/effekter").await;
     assert!(!r.body.contains("Nya siffror beräknas just nu"));
     // A change of the data does make them stale.
@@ -147,7 +147,7 @@ async fn dashboards_per_role(kind: BackendKind) {
     })
     .await
     .unwrap();
-    let stamp = s.effects_data_stamp().await.unwrap();
+    let stamp = s.data_position().await.unwrap();
     assert!(stamp > before.data_stamp, "the change moved the data stamp");
     let r = app.get(&mut p, "/effekter").await;
     assert_eq!(r.status, StatusCode::OK);
@@ -186,7 +186,7 @@ async fn caches_are_warmed_at_start(kind: BackendKind) {
     let n = vidare_web::pages::effects::figures::warm_caches(&app.db.store).await;
     assert_eq!(n, app.db.store.list_tenants().await.unwrap().len());
     let cached = s.cached_effects("all").await.unwrap().expect("cached");
-    assert_eq!(cached.data_stamp, s.effects_data_stamp().await.unwrap());
+    assert_eq!(cached.data_stamp, s.data_position().await.unwrap());
     let (mut m, _) = app.sign_in(RoleKind::Management).await;
     let r = app.get(&mut m, "/effekter").await;
     assert_eq!(r.status, StatusCode::OK);

@@ -1238,16 +1238,16 @@ impl Scoped<'_> {
 
     /// How many follow-ups not yet recorded fell due by `today`: the same rule as
     /// [`Scoped::due_follow_ups`], counted in the database (one statement) for pages
-    /// that show only the number, and kept for a few seconds (`cache::DueCountCache`;
-    /// this process's changes to exits and follow-ups drop it at once).
+    /// that show only the number, and kept until the tenant's next recorded change of
+    /// data (`cache::StampedCache`): counting reads every exit of the tenant.
     pub async fn count_due_follow_ups(&self, today: NaiveDate) -> Result<u64, StoreError> {
-        let cache = self.store().due_counts();
-        if let Some(n) = cache.get(self.tid(), today) {
+        let stamp = self.data_position().await?;
+        let key = (self.tid(), today);
+        if let Some(n) = self.store().due_counts().get(&key, stamp) {
             return Ok(n);
         }
-        let generation = cache.generation();
         let n = self.count_due_follow_ups_uncached(today).await?;
-        cache.put(self.tid(), today, n, generation);
+        self.store().due_counts().put(key, stamp, n);
         Ok(n)
     }
 
@@ -1489,7 +1489,6 @@ impl Scoped<'_> {
             }
             ids
         });
-        self.store().due_counts().invalidate();
         Ok(ids)
     }
 }

@@ -674,19 +674,6 @@ impl Scoped<'_> {
         Ok(id)
     }
 
-    /// The tenant's data position: the sequence number of the newest audit entry that
-    /// changed the tenant's data (sign-ins and other account bookkeeping do not count;
-    /// migration 0012), 0 if none.
-    pub async fn effects_data_stamp(&self) -> Result<i64, StoreError> {
-        let row: Option<(i64,)> = with_pool!(self, |pool| {
-            sqlx::query_as("SELECT data_seq FROM audit_heads WHERE tenant_id = $1")
-                .bind(self.tid())
-                .fetch_optional(pool)
-                .await?
-        });
-        Ok(row.map(|r| r.0).unwrap_or(0))
-    }
-
     /// The cached figures of `scope`, if any.
     pub async fn cached_effects(&self, scope: &str) -> Result<Option<CachedFigures>, StoreError> {
         let row: Option<(DateTime<Utc>, i64, String)> = with_pool!(self, |pool| {

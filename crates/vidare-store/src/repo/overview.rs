@@ -20,7 +20,7 @@ impl Scoped<'_> {
     /// are from one snapshot, and kept until the tenant's next recorded change
     /// (`cache::StampedCache`): a view of an unchanged tenant costs one primary-key read.
     pub async fn overview(&self, today: NaiveDate) -> Result<Overview, StoreError> {
-        let stamp = self.effects_data_stamp().await?;
+        let stamp = self.data_position().await?;
         let key = (self.tid(), today);
         if let Some(o) = self.store().overviews().get(&key, stamp) {
             return Ok(o);

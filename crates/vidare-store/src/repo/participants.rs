@@ -127,7 +127,7 @@ impl Scoped<'_> {
     /// How many participants the tenant has; kept until the tenant's next recorded
     /// change (`cache::StampedCache`), since the participant list shows it on every page.
     pub async fn count_participants(&self) -> Result<u64, StoreError> {
-        let stamp = self.effects_data_stamp().await?;
+        let stamp = self.data_position().await?;
         if let Some(n) = self.store().participant_counts().get(&self.tid(), stamp) {
             return Ok(n);
         }

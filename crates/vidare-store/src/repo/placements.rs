@@ -482,7 +482,6 @@ impl Scoped<'_> {
             );
             id
         });
-        self.store().due_counts().invalidate();
         Ok(ExitId(id))
     }
 
@@ -559,7 +558,6 @@ impl Scoped<'_> {
             );
             id
         });
-        self.store().due_counts().invalidate();
         Ok(FollowUpId(id))
     }
 }

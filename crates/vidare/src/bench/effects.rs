@@ -182,14 +182,8 @@ async fn dashboard(store: &Store, data: &EffectsData) -> Result<(), Failure> {
         .await?;
     s.clear_cached_effects().await?;
 
-    let version = store.require_current_schema().await?;
-    let app = vidare_web::router(vidare_web::AppState::new(store.clone(), version));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(vidare_web::serve(listener, app, async move {
-        let _ = stopped.await;
-    }));
+    let server = super::http::Served::start(store).await?;
+    let base = server.base.clone();
     let client: super::http::Http =
         hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
             .build(hyper_util::client::legacy::connect::HttpConnector::new());
@@ -233,9 +227,8 @@ async fn dashboard(store: &Store, data: &EffectsData) -> Result<(), Failure> {
         Ok::<_, Failure>(times)
     }
     .await;
-    let _ = stop.send(());
     drop(client);
-    let _ = server.await;
+    server.stop().await;
     let times = outcome?;
     let first = times[0];
     let stale = times[21];

@@ -76,15 +76,8 @@ pub(super) async fn run(
         "http benchmark: demo data in SQLite ready in {:.1} s; {clients} clients, {requests} requests per target (at most {max_seconds} s each)",
         started.elapsed().as_secs_f64()
     );
-    let version = store.require_current_schema().await?;
-    let app = vidare_web::router(vidare_web::AppState::new(store.clone(), version));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(vidare_web::serve(listener, app, async move {
-        let _ = stopped.await;
-    }));
-    let base = format!("http://{addr}");
+    let server = Served::start(&store).await?;
+    let base = server.base.clone();
 
     let client: Http = Client::builder(TokioExecutor::new())
         .pool_max_idle_per_host(clients as usize)
@@ -99,11 +92,38 @@ pub(super) async fn run(
         only,
     )
     .await;
-    let _ = stop.send(());
     drop(client);
-    let _ = server.await;
+    server.stop().await;
     store.close().await;
     outcome
+}
+
+/// The real router (`vidare_web::router` + `vidare_web::serve`) over `store`, served
+/// in-process on a free loopback port until [`Served::stop`].
+pub(super) struct Served {
+    pub base: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Served {
+    pub(super) async fn start(store: &Store) -> Result<Served, Failure> {
+        let version = store.require_current_schema().await?;
+        let app = vidare_web::router(vidare_web::AppState::new(store.clone(), version));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let base = format!("http://{}", listener.local_addr()?);
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(vidare_web::serve(listener, app, async move {
+            let _ = stopped.await;
+        }));
+        Ok(Served { base, stop, server })
+    }
+
+    /// Stops the server after the requests in flight.
+    pub(super) async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.server.await;
+    }
 }
 
 async fn measure_all(

@@ -273,7 +273,7 @@ pub fn scope(round: Option<i64>) -> String {
 /// are none.
 pub async fn figures(s: &Scoped<'_>, round: Option<i64>) -> Result<Fresh, AnalysisError> {
     let key = scope(round);
-    let stamp = s.effects_data_stamp().await?;
+    let stamp = s.data_position().await?;
     let now = Utc::now();
     if let Some(c) = s.cached_effects(&key).await? {
         if let Ok(figures) = serde_json::from_str::<DashboardFigures>(&c.figures) {
