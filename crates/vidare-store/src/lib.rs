@@ -282,6 +282,13 @@ impl Store {
         &self.participant_counts
     }
 
+    /// Identifies this store and its clones within the process (two stores over
+    /// different databases never share it), for in-process bookkeeping keyed per
+    /// database, such as which background computations are running.
+    pub fn instance_id(&self) -> usize {
+        std::sync::Arc::as_ptr(&self.auth_cache) as usize
+    }
+
     /// Drops this process's cached figures of every tenant (after a write the audit log
     /// does not record, such as a bulk load).
     pub(crate) fn forget_derived_figures(&self) {

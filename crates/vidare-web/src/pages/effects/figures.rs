@@ -217,8 +217,9 @@ pub struct Fresh {
     pub updating: bool,
 }
 
-/// The (tenant, scope) pairs whose figures a background task is computing now.
-static IN_FLIGHT: std::sync::LazyLock<std::sync::Mutex<std::collections::HashSet<(i64, String)>>> =
+/// The (store, tenant, scope) triples whose figures a background task is computing now.
+type InFlight = std::collections::HashSet<(usize, i64, String)>;
+static IN_FLIGHT: std::sync::LazyLock<std::sync::Mutex<InFlight>> =
     std::sync::LazyLock::new(Default::default);
 
 /// Computes the figures of `scope` for the tenant and caches them, stamped with the data
@@ -246,15 +247,15 @@ async fn compute_and_cache(
 
 /// Starts a background computation of `scope` unless one is running.
 fn refresh_in_background(s: &Scoped<'_>, round: Option<i64>, stamp: i64) {
-    let key = (s.tid(), scope(round));
+    let key = (s.store().instance_id(), s.tid(), scope(round));
     if !IN_FLIGHT.lock().expect("lock").insert(key.clone()) {
         return;
     }
     let store = s.store().clone();
     tokio::spawn(async move {
-        let s = store.tenant(vidare_domain::ids::TenantId(key.0));
+        let s = store.tenant(vidare_domain::ids::TenantId(key.1));
         if let Err(e) = compute_and_cache(&s, round, stamp).await {
-            tracing::warn!(tenant = key.0, scope = %key.1, error = ?e, "recomputing the effect figures");
+            tracing::warn!(tenant = key.1, scope = %key.2, error = ?e, "recomputing the effect figures");
         }
         IN_FLIGHT.lock().expect("lock").remove(&key);
     });

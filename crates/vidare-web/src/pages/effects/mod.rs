@@ -358,34 +358,16 @@ async fn report_pdf(
     };
     let printed = match crate::pdf::find_chromium(None) {
         Ok(chromium) => {
-            tokio::task::spawn_blocking(move || crate::pdf::print_pdf(&chromium, &html)).await
+            tokio::task::spawn_blocking(move || crate::pdf::print_pdf(&chromium, &html))
+                .await
+                .unwrap_or_else(|e| Err(crate::pdf::PdfError::Io(std::io::Error::other(e))))
         }
-        Err(e) => Ok(Err(e)),
+        Err(e) => Err(e),
     };
     match printed {
-        Ok(Ok(pdf)) => {
-            let name = match round {
-                Some(r) => format!("effektrapport-omgang-{r}.pdf"),
-                None => "effektrapport.pdf".into(),
-            };
-            (
-                [
-                    (header::CONTENT_TYPE, "application/pdf".to_string()),
-                    (
-                        header::CONTENT_DISPOSITION,
-                        format!("attachment; filename=\"{name}\""),
-                    ),
-                ],
-                pdf,
-            )
-                .into_response()
-        }
-        failed => {
-            match failed {
-                Ok(Err(e)) => tracing::error!(error = %e, "printing the effect report"),
-                Err(e) => tracing::error!(error = %e, "printing the effect report"),
-                Ok(Ok(_)) => {}
-            }
+        Ok(pdf) => report_attachment(round, "pdf", "application/pdf", pdf),
+        Err(e) => {
+            tracing::error!(error = %e, "printing the effect report");
             let mut r = render(
                 &PdfUnavailable {
                     page: ctx.page("effects.pdf_unavailable_title"),
@@ -405,25 +387,33 @@ async fn report_download(
     Query(q): Query<RoundQuery>,
 ) -> Response {
     match report_html(&state, &ctx, &q).await {
-        Ok((html, round)) => {
-            let name = match round {
-                Some(r) => format!("effektrapport-omgang-{r}.html"),
-                None => "effektrapport.html".into(),
-            };
-            (
-                [
-                    (header::CONTENT_TYPE, "text/html; charset=utf-8".to_string()),
-                    (
-                        header::CONTENT_DISPOSITION,
-                        format!("attachment; filename=\"{name}\""),
-                    ),
-                ],
-                html,
-            )
-                .into_response()
-        }
+        Ok((html, round)) => report_attachment(round, "html", "text/html; charset=utf-8", html),
         Err(r) => r,
     }
+}
+
+/// The report as a file to save: `effektrapport[-omgang-ID].EXT`.
+fn report_attachment(
+    round: Option<i64>,
+    ext: &str,
+    content_type: &str,
+    body: impl Into<axum::body::Body>,
+) -> Response {
+    let name = match round {
+        Some(r) => format!("effektrapport-omgang-{r}.{ext}"),
+        None => format!("effektrapport.{ext}"),
+    };
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        body.into(),
+    )
+        .into_response()
 }
 
 /// One parameter as shown.
