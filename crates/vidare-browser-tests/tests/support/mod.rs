@@ -1,6 +1,7 @@
 //! The browser harness: ChromeDriver and headless Chromium (Debian's packages), the real
 //! Vidare server on loopback over a fresh SQLite database with the synthetic demo
-//! municipality and one account per role, and axe-core injected into every page.
+//! municipality and one account per role (on the system clock, or on one the test sets
+//! and moves), axe-core injected into every page, and the small steps the flows share.
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
@@ -9,6 +10,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, Utc};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 use vidare_domain::ids::TenantId;
@@ -18,7 +20,7 @@ use vidare_store::repo::tenants::NewUser;
 use vidare_store::repo::Page;
 use vidare_store::testing::TestDb;
 use vidare_web::auth::hash_password;
-use vidare_web::{AppState, Settings};
+use vidare_web::{AppState, Clock, Settings};
 
 /// Where Debian's packages put the browser and its driver.
 pub const CHROMIUM: &str = "/usr/bin/chromium";
@@ -58,6 +60,8 @@ pub struct Server {
     pub db: TestDb,
     pub base: String,
     pub tenant: TenantId,
+    /// The server's clock ("today" on every page); [`Server::start_at`] makes it movable.
+    pub clock: Clock,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
@@ -66,6 +70,16 @@ impl Server {
     /// Seeds the demo municipality (suppliers, participants, agreements) with one account
     /// per role, and serves the real router on a random loopback port.
     pub async fn start() -> Server {
+        Server::start_with(Clock::system()).await
+    }
+
+    /// As [`Server::start`], with the server's clock standing at `now` until the test
+    /// moves it with `server.clock.set(..)`. (Sessions expire by the system clock.)
+    pub async fn start_at(now: DateTime<Utc>) -> Server {
+        Server::start_with(Clock::fixed(now)).await
+    }
+
+    async fn start_with(clock: Clock) -> Server {
         let db = TestDb::sqlite().await;
         let store = db.store.clone();
         let report = vidare_synth::load::generate_into(
@@ -102,7 +116,9 @@ impl Server {
             s.set_password_hash(id, &hash, None).await.unwrap();
         }
         let version = store.require_current_schema().await.unwrap();
-        let app = vidare_web::router(AppState::with_settings(store, version, Settings::default()));
+        let app = vidare_web::router(
+            AppState::with_settings(store, version, Settings::default()).with_clock(clock.clone()),
+        );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -113,6 +129,7 @@ impl Server {
             db,
             base: format!("http://{addr}"),
             tenant,
+            clock,
             shutdown: Some(tx),
             task: Some(task),
         }
@@ -435,6 +452,157 @@ pub async fn wait_until_path(client: &Client, ok: impl Fn(&str) -> bool) {
     }
 }
 
+/// Clicks the element matching `css` (without waiting for anything).
+pub async fn click(client: &Client, css: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click {css}: {e}"));
+}
+
+/// Empties the field matching `css` and types `text` into it.
+pub async fn type_into(client: &Client, css: &str, text: &str) {
+    let e = client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+    e.clear().await.unwrap();
+    e.send_keys(text).await.unwrap();
+}
+
+/// Sets the value of the field (or select) with this id directly: date inputs take keys
+/// in the browser's locale order, and a select is chosen by its option's value.
+pub async fn set_value(client: &Client, id: &str, value: &str) {
+    client
+        .execute(
+            "const e = document.getElementById(arguments[0]); \
+             if (!e) { throw new Error('no element #' + arguments[0]); } \
+             e.value = arguments[1];",
+            vec![json!(id), json!(value)],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("#{id}: {e}"));
+}
+
+/// The value of the field with this id, as the browser holds it.
+pub async fn value_of(client: &Client, id: &str) -> String {
+    client
+        .find(Locator::Id(id))
+        .await
+        .unwrap_or_else(|e| panic!("#{id}: {e}"))
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default()
+}
+
+/// The text of each element matching `css`, as the page shows it (`textContent`, with
+/// runs of white space made one space and trimmed; a no-break space is kept).
+pub async fn texts(client: &Client, css: &str) -> Vec<String> {
+    let v = client
+        .execute(
+            "return Array.from(document.querySelectorAll(arguments[0])) \
+               .map(e => e.textContent.replace(/[ \\t\\n\\r]+/g, ' ').trim());",
+            vec![json!(css)],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+    v.as_array()
+        .expect("an array of texts")
+        .iter()
+        .map(|t| t.as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// The texts of the cells (`th` and `td`, trimmed) of the first table row under
+/// `table_css` whose first header cell reads `row`; fails when there is none.
+pub async fn row_cells(client: &Client, table_css: &str, row: &str) -> Vec<String> {
+    let v = client
+        .execute(
+            "for (const tr of document.querySelectorAll(arguments[0] + ' tr')) { \
+               const th = tr.querySelector('th'); \
+               if (th && th.textContent.trim() === arguments[1]) { \
+                 return Array.from(tr.children).map(c => c.textContent.trim()); } } \
+             return null;",
+            vec![json!(table_css), json!(row)],
+        )
+        .await
+        .unwrap();
+    v.as_array()
+        .unwrap_or_else(|| panic!("no row {row} in {table_css}"))
+        .iter()
+        .map(|c| c.as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// The path the browser shows.
+pub async fn path(client: &Client) -> String {
+    client.current_url().await.unwrap().path().to_string()
+}
+
+/// The page's HTML as the browser holds it.
+pub async fn source(client: &Client) -> String {
+    client.source().await.unwrap()
+}
+
+/// Clicks what submits a form or follows a link and waits until the browser has left
+/// the current page (its document is gone) and the next one has loaded.
+pub async fn follow(client: &Client, css: &str) {
+    let old = client.find(Locator::Css("html")).await.unwrap();
+    click(client, css).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while old.tag_name().await.is_ok() {
+        assert!(
+            Instant::now() < deadline,
+            "{css}: the page did not change within 30 s"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let url = client.current_url().await.unwrap();
+    wait_until_path(client, |p| p == url.path()).await;
+}
+
+/// [`follow`], then waits for the new page's confirmation (the page before may carry
+/// a confirmation of its own, which must not be mistaken for this one).
+pub async fn submit(client: &Client, css: &str) {
+    follow(client, css).await;
+    client
+        .wait()
+        .for_element(Locator::Css(".notice.ok"))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: no confirmation on the next page: {e}"));
+}
+
+/// Downloads `path` with the browser's own session, as a link on the page would:
+/// the status and the body as text.
+pub async fn fetch(client: &Client, path: &str) -> (u64, String) {
+    let v = client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch(arguments[0], {credentials: 'same-origin'})
+               .then(r => r.text().then(t => done([r.status, t])))
+               .catch(e => done([0, String(e)]));",
+            vec![json!(path)],
+        )
+        .await
+        .unwrap();
+    (v[0].as_u64().unwrap(), v[1].as_str().unwrap().to_string())
+}
+
+/// Validates a UBL document against the official EN 16931 and Peppol BIS 3.0
+/// schematrons (`scripts/validate-en16931`); a missing validator fails the test.
+pub fn validate_ubl(name: &str, xml: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, xml).unwrap();
+    let v = vidare_exchange::peppol::validate::validate_or_explain(std::slice::from_ref(&path))
+        .expect("validate_or_explain answers or fails the test");
+    assert!(v.valid, "{name} fails EN 16931: {:#?}", v.fatal());
+}
+
 /// The local paths the links matching `css` point to, in page order, without repeats.
 pub async fn local_links(client: &Client, server: &Server, css: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
@@ -452,18 +620,27 @@ pub async fn local_links(client: &Client, server: &Server, css: &str) -> Vec<Str
     out
 }
 
-/// Identity numbers in `text`: `YYYYMMDD-NNNN` or `YYMMDD-NNNN`/`YYMMDD+NNNN` whose date
-/// part has a real month (01–12) and a day of 01–31 or, for samordningsnummer, 61–91.
-/// Organisation numbers share the ten-digit shape but their third digit is at least 2,
-/// so their "month" is never 01–12 and they are not reported.
+/// Identity numbers in `text`, in every form they are written: `YYYYMMDD-NNNN` or
+/// `YYMMDD-NNNN`/`YYMMDD+NNNN` whose date part has a real month (01–12) and a day of
+/// 01–31 or, for samordningsnummer, 61–91; and the same twelve or ten digits without a
+/// separator (`YYYYMMDDNNNN`, `YYMMDDNNNN`) when they stand alone (no letter or digit
+/// either side) and their last digit is the Luhn check digit, so that other long
+/// numbers are not mistaken for them. Organisation numbers share the ten-digit shape
+/// but their third digit is at least 2, so their "month" is never 01–12 and they are
+/// not reported.
 pub fn identity_numbers(text: &str) -> Vec<String> {
     let b = text.as_bytes();
     let digits = |from: usize, n: usize| {
         from + n <= b.len() && b[from..from + n].iter().all(u8::is_ascii_digit)
     };
+    let alnum_at = |at: usize| b.get(at).is_some_and(u8::is_ascii_alphanumeric);
     let num = |from: usize| u32::from(b[from] - b'0') * 10 + u32::from(b[from + 1] - b'0');
     let date_like = |mm: u32, dd: u32| {
         (1..=12).contains(&mm) && ((1..=31).contains(&dd) || (61..=91).contains(&dd))
+    };
+    let luhn = |from: usize| {
+        let ten: Vec<u8> = b[from..from + 10].iter().map(|d| d - b'0').collect();
+        vidare_domain::luhn::is_valid(&ten)
     };
     let mut found = Vec::new();
     let mut i = 0;
@@ -493,6 +670,25 @@ pub fn identity_numbers(text: &str) -> Vec<String> {
                 continue;
             }
         }
+        let alone = i == 0 || !b[i - 1].is_ascii_alphanumeric();
+        if alone {
+            // Twelve digits without a separator: YYYYMMDDNNNN.
+            if digits(i, 12)
+                && !alnum_at(i + 12)
+                && date_like(num(i + 4), num(i + 6))
+                && luhn(i + 2)
+            {
+                found.push(text[i..i + 12].to_string());
+                i += 12;
+                continue;
+            }
+            // Ten digits without a separator: YYMMDDNNNN.
+            if digits(i, 10) && !alnum_at(i + 10) && date_like(num(i + 2), num(i + 4)) && luhn(i) {
+                found.push(text[i..i + 10].to_string());
+                i += 10;
+                continue;
+            }
+        }
         i += 1;
     }
     found
@@ -510,4 +706,12 @@ fn identity_numbers_are_found_and_organisation_numbers_are_not() {
     );
     assert!(identity_numbers("769600-1234 556677-8899").is_empty());
     assert!(identity_numbers("119811218-9876 20240101").is_empty());
+    // Without a separator: only with a valid check digit and standing alone.
+    assert_eq!(
+        identity_numbers("<td>198112189876</td> \"8112189876\""),
+        ["198112189876", "8112189876"]
+    );
+    assert!(identity_numbers("198112189875 8112189875").is_empty());
+    assert!(identity_numbers("a8112189876 81121898761 x198112189876b").is_empty());
+    assert!(identity_numbers("5566778899 7696001234").is_empty());
 }
