@@ -728,6 +728,49 @@ async fn exits_pauses_notes_and_follow_ups(db: TestDb) {
     }
 }
 
+async fn coming_agreements_are_listed_after_those_in_force(db: TestDb) {
+    let fx = fixture(&db.store, "kommande").await;
+    let s = db.store.tenant(fx.tenant);
+    let current = s.get_agreement(fx.agreement).await.unwrap();
+    let coming = s
+        .insert_agreement(&NewAgreement {
+            round_id: None,
+            lot_id: None,
+            organisation_id: fx.org,
+            placement_type_id: current.placement_type_id,
+            capacity: 7,
+            price_per_month: Money::from_kronor(3_500),
+            period: DateRange::new(d(2025, 1, 1), Some(d(2026, 12, 31))).unwrap(),
+            rank: Some(1),
+            absence_rule: AbsenceRule::DeductUnexcused,
+            signed_on: None,
+        })
+        .await
+        .unwrap();
+    let listed = s
+        .current_and_coming_agreements(d(2024, 6, 1), fx.org)
+        .await
+        .unwrap();
+    let ids: Vec<AgreementId> = listed.iter().map(|a| a.agreement.id).collect();
+    // The expired one and the other supplier's are left out.
+    assert_eq!(ids, [fx.agreement, coming]);
+    assert_eq!((listed[1].used, listed[1].free()), (0, 7));
+    // Once it is in force it is simply current; the old one has ended.
+    let listed = s
+        .current_and_coming_agreements(d(2025, 1, 1), fx.org)
+        .await
+        .unwrap();
+    let ids: Vec<AgreementId> = listed.iter().map(|a| a.agreement.id).collect();
+    assert_eq!(ids, [coming]);
+    // The free places offered to case workers stay those in force.
+    assert!(s
+        .free_places(d(2024, 6, 1), None, Some(fx.org))
+        .await
+        .unwrap()
+        .iter()
+        .all(|a| a.agreement.id != coming));
+}
+
 async fn pseudonyms_are_stable_per_tenant(db: TestDb) {
     let a = fixture(&db.store, "pseudo-a").await;
     let b = fixture(&db.store, "pseudo-b").await;
@@ -901,6 +944,7 @@ both!(
     the_supplier_accepts_or_declines_its_own_referrals,
     attendance_rules_hold_and_nothing_is_half_written,
     exits_pauses_notes_and_follow_ups,
+    coming_agreements_are_listed_after_those_in_force,
     pseudonyms_are_stable_per_tenant,
     register_search_export_and_anonymise,
 );

@@ -7,11 +7,14 @@
 mod adminkit;
 mod support;
 
+use std::net::SocketAddr;
+
 use axum::body::Body;
+use axum::extract::connect_info::MockConnectInfo;
 use axum::http::{header, Request, StatusCode};
-use chrono::{Datelike, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use vidare_domain::deadline::stockholm_today;
-use vidare_domain::ids::{AgreementId, ParticipantId, PlacementId};
+use vidare_domain::ids::{AgreementId, OrganisationId, ParticipantId, PlacementId};
 use vidare_domain::model::placement::{working_days_in, WeeklyMinutes};
 use vidare_domain::model::procurement::AbsenceRule;
 use vidare_domain::model::tenant::{Role, RoleKind};
@@ -22,6 +25,7 @@ use vidare_domain::personnummer::PersonalIdentityNumber;
 use vidare_store::repo::placements::NewPlacement;
 use vidare_store::repo::procurement::{NewAgreement, NewPlacementType};
 use vidare_store::BackendKind;
+use vidare_web::{router, AppState, Clock, Settings};
 
 use adminkit::session;
 use support::{email, Browser, Reply, TestApp};
@@ -668,4 +672,143 @@ async fn case_work_and_portal_sqlite() {
 #[tokio::test]
 async fn case_work_and_portal_postgres() {
     case_work_and_portal(BackendKind::Postgres).await;
+}
+
+// ---------------------------------------------------------------- following a placement
+
+/// The test app with a clock the test moves.
+async fn app_at(kind: BackendKind, clock: &Clock) -> TestApp {
+    let mut app = TestApp::new(kind).await;
+    let store = app.db.store.clone();
+    let version = store.require_current_schema().await.unwrap();
+    let state =
+        AppState::with_settings(store, version, Settings::default()).with_clock(clock.clone());
+    app.app = router(state).layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
+    app
+}
+
+/// Eight o'clock UTC on `day`: the same day in Stockholm, summer or winter.
+fn morning(day: NaiveDate) -> DateTime<Utc> {
+    Utc.from_utc_datetime(&day.and_hms_opt(8, 0, 0).unwrap())
+}
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).unwrap()
+}
+
+/// An agreement of the test placement type `code` for `org` over `from`–`to`.
+async fn agreement_over(
+    app: &TestApp,
+    org: OrganisationId,
+    code: &str,
+    name: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> (i64, AgreementId) {
+    let s = app.db.store.tenant(app.tenant);
+    let pt = s
+        .insert_placement_type(&NewPlacementType {
+            code: Slug::parse(code).unwrap(),
+            name_sv: Text::parse(name).unwrap(),
+            name_en: Text::parse(name).unwrap(),
+        })
+        .await
+        .unwrap();
+    let a = s
+        .insert_agreement(&NewAgreement {
+            round_id: None,
+            lot_id: None,
+            organisation_id: org,
+            placement_type_id: pt,
+            capacity: 4,
+            price_per_month: Money::from_kronor(5_000),
+            period: DateRange::new(from, Some(to)).unwrap(),
+            rank: Some(1),
+            absence_rule: AbsenceRule::DeductUnexcused,
+            signed_on: None,
+        })
+        .await
+        .unwrap();
+    (pt.get(), a)
+}
+
+async fn the_portal_shows_coming_agreements(kind: BackendKind) {
+    let clock = Clock::fixed(morning(d(2031, 6, 20)));
+    let app = app_at(kind, &clock).await;
+    agreement_over(
+        &app,
+        app.org,
+        "cafe",
+        "Kafé",
+        d(2031, 1, 1),
+        d(2031, 12, 31),
+    )
+    .await;
+    agreement_over(
+        &app,
+        app.org,
+        "snickeri",
+        "Snickeri",
+        d(2032, 1, 1),
+        d(2033, 12, 31),
+    )
+    .await;
+    agreement_over(
+        &app,
+        app.org,
+        "tryckeri",
+        "Tryckeri",
+        d(2030, 1, 1),
+        d(2030, 12, 31),
+    )
+    .await;
+    agreement_over(
+        &app,
+        app.other_org,
+        "tradgard",
+        "Trädgård",
+        d(2032, 1, 1),
+        d(2033, 12, 31),
+    )
+    .await;
+    let (mut sup, _) = app.sign_in(RoleKind::SupplierUser).await;
+    let row = |html: &str, name: &str| -> Option<String> {
+        let marker = format!("<th scope=\"row\">{name}</th>");
+        let i = html.find(&marker)?;
+        Some(html[i..i + html[i..].find("</tr>").unwrap()].to_string())
+    };
+    let r = app.get(&mut sup, "/portal").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let cafe = row(&r.body, "Kafé").expect("the agreement in force");
+    assert!(
+        cafe.contains("Gäller") && !cafe.contains("Kommande"),
+        "{cafe}"
+    );
+    let coming = row(&r.body, "Snickeri").expect("the coming agreement");
+    assert!(coming.contains("Kommande"), "{coming}");
+    assert!(coming.contains("2032-01-01 – 2033-12-31"), "{coming}");
+    assert!(
+        coming.contains("<td class=\"num\">4</td>"),
+        "capacity: {coming}"
+    );
+    assert!(row(&r.body, "Tryckeri").is_none(), "expired left out");
+    assert!(row(&r.body, "Trädgård").is_none(), "another supplier's");
+    // In force agreements come first.
+    assert!(r.body.find("Kafé").unwrap() < r.body.find("Snickeri").unwrap());
+    // The new year: the café agreement has ended, the carpentry one is in force.
+    clock.set(morning(d(2032, 1, 1)));
+    let r = app.get(&mut sup, "/portal").await;
+    assert!(row(&r.body, "Kafé").is_none());
+    let now = row(&r.body, "Snickeri").unwrap();
+    assert!(now.contains("Gäller") && !now.contains("Kommande"), "{now}");
+}
+
+#[tokio::test]
+async fn the_portal_shows_coming_agreements_sqlite() {
+    the_portal_shows_coming_agreements(BackendKind::Sqlite).await;
+}
+
+#[tokio::test]
+async fn the_portal_shows_coming_agreements_postgres() {
+    the_portal_shows_coming_agreements(BackendKind::Postgres).await;
 }

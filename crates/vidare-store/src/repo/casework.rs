@@ -422,7 +422,41 @@ impl Scoped<'_> {
         placement_type: Option<PlacementTypeId>,
         organisation: Option<OrganisationId>,
     ) -> Result<Vec<AgreementPlaces>, StoreError> {
-        let agreements = self.agreements_in_force(date, organisation).await?;
+        let agreements = self
+            .agreements_in_force(date, organisation)
+            .await?
+            .into_iter()
+            .filter(|a| placement_type.is_none_or(|t| a.placement_type_id == t))
+            .collect();
+        self.places_of(agreements, date).await
+    }
+
+    /// One supplier's agreements in force on `date` or starting later (the ended ones
+    /// are left out), with their places on `date`: those in force first, as
+    /// [`Scoped::free_places`] orders them, then the coming ones by start.
+    pub async fn current_and_coming_agreements(
+        &self,
+        date: NaiveDate,
+        organisation: OrganisationId,
+    ) -> Result<Vec<AgreementPlaces>, StoreError> {
+        let mut agreements = self.agreements_in_force(date, Some(organisation)).await?;
+        let mut coming: Vec<FrameworkAgreement> = self
+            .list_agreements()
+            .await?
+            .into_iter()
+            .filter(|a| a.organisation_id == organisation && a.period.start() > date)
+            .collect();
+        coming.sort_by_key(|a| (a.period.start(), a.placement_type_id, a.id));
+        agreements.extend(coming);
+        self.places_of(agreements, date).await
+    }
+
+    /// The places of `agreements` on `date`, in their order.
+    async fn places_of(
+        &self,
+        agreements: Vec<FrameworkAgreement>,
+        date: NaiveDate,
+    ) -> Result<Vec<AgreementPlaces>, StoreError> {
         let (used, pending, names): (Counts, Counts, Vec<(i64, String)>) =
             with_pool!(self, |pool| {
                 let used = sqlx::query_as(
@@ -452,7 +486,6 @@ impl Scoped<'_> {
         let names: HashMap<i64, String> = names.into_iter().collect();
         Ok(agreements
             .into_iter()
-            .filter(|a| placement_type.is_none_or(|t| a.placement_type_id == t))
             .map(|a| AgreementPlaces {
                 organisation_name: names
                     .get(&a.organisation_id.get())

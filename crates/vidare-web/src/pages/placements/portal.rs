@@ -1,6 +1,6 @@
-//! The suppliers' portal: a supplier's own agreements with capacity and free places, the
-//! referrals to accept or decline, and the month's attendance for all its participants
-//! on one screen. Participants appear by name and pseudonym only — never by identity
+//! The suppliers' portal: a supplier's own agreements (in force and coming) with capacity
+//! and free places, the referrals to accept or decline, and the month's attendance for
+//! all its participants on one screen. Participants appear by name and pseudonym only — never by identity
 //! number or any other data the work does not need — and another organisation's ids
 //! answer 404. Showing a participant's name is a read of personal data: it is logged.
 
@@ -80,6 +80,8 @@ fn portal_nav(ctx: &Ctx) -> Vec<crate::pages::NavItem> {
 
 struct AgreementRow {
     placement_type: String,
+    /// Starts after today: not yet in force, its places come with it.
+    coming: bool,
     capacity: u32,
     used: u32,
     pending: u32,
@@ -96,6 +98,7 @@ struct Overview {
     name: String,
     org_number: String,
     agreements: Vec<AgreementRow>,
+    any_coming: bool,
     pending: usize,
     open_month: String,
     deadline: String,
@@ -123,7 +126,7 @@ async fn start(State(state): State<AppState>, ctx: Ctx) -> Response {
     let result = async {
         let o = s.get_organisation(org).await?;
         let types = s.list_placement_types().await?;
-        let places = s.free_places(state.today(), None, Some(org)).await?;
+        let places = s.current_and_coming_agreements(state.today(), org).await?;
         let referrals = s.referrals_to_organisation(org, 500).await?;
         let (month, day) = open_month(&state, &ctx).await?;
         Ok::<_, StoreError>((o, types, places, referrals, month, day))
@@ -133,10 +136,11 @@ async fn start(State(state): State<AppState>, ctx: Ctx) -> Response {
         Ok(r) => r,
         Err(e) => return ctx.store_error(e).into_response(),
     };
-    let agreements = places
+    let agreements: Vec<AgreementRow> = places
         .iter()
         .map(|a| AgreementRow {
             placement_type: type_name(ctx.lang, &types, a.agreement.placement_type_id),
+            coming: a.agreement.period.start() > state.today(),
             capacity: a.agreement.capacity,
             used: a.used,
             pending: a.pending,
@@ -159,6 +163,7 @@ async fn start(State(state): State<AppState>, ctx: Ctx) -> Response {
             portal_nav: portal_nav(&ctx),
             name: o.name.to_string(),
             org_number: o.org_number.to_string(),
+            any_coming: agreements.iter().any(|a| a.coming),
             agreements,
             pending: referrals
                 .iter()
