@@ -19,7 +19,7 @@ use vidare_domain::orgnr::OrganisationNumber;
 use vidare_domain::period::{DateRange, YearMonth};
 use vidare_domain::personnummer::{IdentityKind, PersonalIdentityNumber};
 use vidare_store::audit::AuditFilter;
-use vidare_store::repo::casework::{AttendanceReport, PlacementTerms};
+use vidare_store::repo::casework::{AttendanceReport, HoursAndGoals, PlacementTerms};
 use vidare_store::repo::placements::NewReferral;
 use vidare_store::repo::procurement::{NewAgreement, NewPlacementType};
 use vidare_store::repo::tenants::NewTenant;
@@ -728,6 +728,143 @@ async fn exits_pauses_notes_and_follow_ups(db: TestDb) {
     }
 }
 
+async fn hours_and_goals_change_while_running(db: TestDb) {
+    let fx = fixture(&db.store, "timmar").await;
+    let s = db.store.tenant(fx.tenant);
+    let p = placement(&s, &fx, 1).await;
+    let audit = audit_len(&s).await;
+
+    // Nothing to change is refused; the same values write nothing.
+    assert_eq!(
+        rule(
+            s.change_hours_and_goals(p, &HoursAndGoals::default())
+                .await
+                .unwrap_err()
+        )
+        .0,
+        "hours_per_week"
+    );
+    s.change_hours_and_goals(
+        p,
+        &HoursAndGoals {
+            hours_per_week: Some(WeeklyMinutes::new(20 * 60).unwrap()),
+            goals: Some(Some(text("Arbetsträning i snickeriet"))),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(audit_len(&s).await, audit, "no change, no entry");
+
+    // Hours alone: the goals stay; the audit entry holds before and after.
+    s.change_hours_and_goals(
+        p,
+        &HoursAndGoals {
+            hours_per_week: Some(WeeklyMinutes::new(25 * 60 + 30).unwrap()),
+            goals: None,
+        },
+    )
+    .await
+    .unwrap();
+    let now = s.get_placement(p).await.unwrap();
+    assert_eq!(now.hours_per_week.minutes(), 25 * 60 + 30);
+    assert_eq!(now.goals, Some(text("Arbetsträning i snickeriet")));
+    let entries = s
+        .audit_entries(&AuditFilter {
+            limit: 1,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let last = &entries[0];
+    assert_eq!(
+        (last.action.as_str(), last.entity.as_str()),
+        ("update", "placements")
+    );
+    assert_eq!(
+        last.entity_id.as_deref(),
+        Some(p.get().to_string().as_str())
+    );
+    let json = |s: &Option<String>| -> serde_json::Value {
+        serde_json::from_str(s.as_deref().unwrap()).unwrap()
+    };
+    assert_eq!(
+        json(&last.before_json),
+        serde_json::json!({ "weekly_minutes": 1200 })
+    );
+    assert_eq!(
+        json(&last.after_json),
+        serde_json::json!({ "weekly_minutes": 1530 })
+    );
+
+    // Goals alone, then removed.
+    s.change_hours_and_goals(
+        p,
+        &HoursAndGoals {
+            hours_per_week: None,
+            goals: Some(Some(text("Truckkort"))),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        s.get_placement(p).await.unwrap().goals,
+        Some(text("Truckkort"))
+    );
+    s.change_hours_and_goals(
+        p,
+        &HoursAndGoals {
+            hours_per_week: None,
+            goals: Some(None),
+        },
+    )
+    .await
+    .unwrap();
+    let now = s.get_placement(p).await.unwrap();
+    assert_eq!(now.goals, None);
+    assert_eq!(now.hours_per_week.minutes(), 25 * 60 + 30);
+    assert_eq!(audit_len(&s).await, audit + 3);
+
+    // Ended: refused, nothing written.
+    s.record_exit(p, d(2024, 6, 30), ExitOutcome::Other, None)
+        .await
+        .unwrap();
+    let audit = audit_len(&s).await;
+    let (field, msg) = rule(
+        s.change_hours_and_goals(
+            p,
+            &HoursAndGoals {
+                hours_per_week: Some(WeeklyMinutes::new(10 * 60).unwrap()),
+                goals: Some(Some(text("Nytt mål"))),
+            },
+        )
+        .await
+        .unwrap_err(),
+    );
+    assert_eq!(field, "hours_per_week");
+    assert!(msg.contains("avslutad"), "{msg}");
+    let now = s.get_placement(p).await.unwrap();
+    assert_eq!(
+        (now.hours_per_week.minutes(), now.goals),
+        (25 * 60 + 30, None)
+    );
+    assert_eq!(audit_len(&s).await, audit);
+    // Another tenant's placement is not found.
+    let other = fixture(&db.store, "timmar-annan").await;
+    assert!(matches!(
+        db.store
+            .tenant(other.tenant)
+            .change_hours_and_goals(
+                p,
+                &HoursAndGoals {
+                    hours_per_week: Some(WeeklyMinutes::new(600).unwrap()),
+                    goals: None,
+                },
+            )
+            .await,
+        Err(StoreError::NotFound { .. })
+    ));
+}
+
 async fn coming_agreements_are_listed_after_those_in_force(db: TestDb) {
     let fx = fixture(&db.store, "kommande").await;
     let s = db.store.tenant(fx.tenant);
@@ -944,6 +1081,7 @@ both!(
     the_supplier_accepts_or_declines_its_own_referrals,
     attendance_rules_hold_and_nothing_is_half_written,
     exits_pauses_notes_and_follow_ups,
+    hours_and_goals_change_while_running,
     coming_agreements_are_listed_after_those_in_force,
     pseudonyms_are_stable_per_tenant,
     register_search_export_and_anonymise,

@@ -15,13 +15,17 @@ use axum::http::{header, Request, StatusCode};
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use vidare_domain::deadline::stockholm_today;
 use vidare_domain::ids::{AgreementId, OrganisationId, ParticipantId, PlacementId};
+use vidare_domain::model::participant::{
+    Covariates, EducationLevel, Gender, NewParticipant, SwedishLevel,
+};
 use vidare_domain::model::placement::{working_days_in, WeeklyMinutes};
 use vidare_domain::model::procurement::AbsenceRule;
 use vidare_domain::model::tenant::{Role, RoleKind};
 use vidare_domain::model::{Slug, Text};
 use vidare_domain::money::Money;
 use vidare_domain::period::{DateRange, YearMonth};
-use vidare_domain::personnummer::PersonalIdentityNumber;
+use vidare_domain::personnummer::{IdentityKind, PersonalIdentityNumber};
+use vidare_store::audit::AuditFilter;
 use vidare_store::repo::placements::NewPlacement;
 use vidare_store::repo::procurement::{NewAgreement, NewPlacementType};
 use vidare_store::BackendKind;
@@ -732,6 +736,816 @@ async fn agreement_over(
     (pt.get(), a)
 }
 
+/// A participant registered in the test tenant.
+async fn participant_named(app: &TestApp, serial: u16, first: &str) -> ParticipantId {
+    app.db
+        .store
+        .tenant(app.tenant)
+        .register_participant(
+            &NewParticipant {
+                personal_number: PersonalIdentityNumber::from_parts(
+                    d(1985, 5, 17),
+                    serial,
+                    IdentityKind::Personnummer,
+                )
+                .unwrap(),
+                first_name: Text::parse(first).unwrap(),
+                last_name: Text::parse("Berg").unwrap(),
+                covariates: Covariates {
+                    gender: Gender::Female,
+                    born_abroad: false,
+                    education: EducationLevel::UpperSecondary,
+                    months_on_income_support: 12,
+                    health_limitation: false,
+                    swedish_level: SwedishLevel::Fluent,
+                    prior_work_experience: true,
+                },
+                synthetic: true,
+            },
+            d(2031, 1, 2),
+        )
+        .await
+        .unwrap()
+}
+
+/// A running placement under `agreement` from `start`, 20 hours a week.
+async fn running(
+    app: &TestApp,
+    who: ParticipantId,
+    agreement: AgreementId,
+    start: NaiveDate,
+) -> PlacementId {
+    app.db
+        .store
+        .tenant(app.tenant)
+        .insert_placement(&NewPlacement {
+            referral_id: None,
+            participant_id: who,
+            agreement_id: agreement,
+            start,
+            planned_end: d(2031, 12, 31),
+            hours_per_week: WeeklyMinutes::new(20 * 60).unwrap(),
+            goals: Some(Text::parse("Baristautbildning").unwrap()),
+        })
+        .await
+        .unwrap()
+}
+
+/// A JSON request of the signed-in browser, with its CSRF header.
+async fn api(
+    app: &TestApp,
+    b: &mut Browser,
+    csrf: &str,
+    method: &str,
+    path: &str,
+    body: &str,
+) -> Reply {
+    app.send(
+        b,
+        Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("x-csrf-token", csrf)
+            .body(Body::from(body.to_string()))
+            .unwrap(),
+    )
+    .await
+}
+
+/// A 422 problem document naming `field`, with a message containing `says`.
+fn refused_field(r: &Reply, field: &str, says: &str) {
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let p: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    let errors = p["errors"].as_array().unwrap();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e["field"] == field && e["message"].as_str().unwrap().contains(says)),
+        "expected {field}: {says} in {}",
+        r.body
+    );
+}
+
+/// A 422 page marking `field` with a message containing `says`.
+fn refused_form(r: &Reply, field: &str, says: &str) {
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body.contains(&format!("id=\"{field}-error\"")),
+        "no error on {field}: {}",
+        r.body
+    );
+    assert!(r.body.contains(says), "expected {says:?}: {}", r.body);
+}
+
+async fn audit_len(app: &TestApp) -> usize {
+    app.db
+        .store
+        .tenant(app.tenant)
+        .audit_entries(&AuditFilter {
+            limit: 100_000,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .len()
+}
+
+/// What a placement holds that the refusals below must leave alone.
+async fn state_of(app: &TestApp, p: PlacementId) -> (String, usize, usize, usize) {
+    let s = app.db.store.tenant(app.tenant);
+    (
+        format!("{:?}", s.get_placement(p).await.unwrap()),
+        s.notes_of_placement(p).await.unwrap().len(),
+        s.pauses_of_placement(p).await.unwrap().len(),
+        audit_len(app).await,
+    )
+}
+
+async fn following_a_placement(kind: BackendKind) {
+    let clock = Clock::fixed(morning(d(2031, 5, 15)));
+    let app = app_at(kind, &clock).await;
+    let store = &app.db.store;
+    let s = store.tenant(app.tenant);
+    let (_, agreement) = agreement_over(
+        &app,
+        app.org,
+        "cafe",
+        "Kafé",
+        d(2031, 1, 1),
+        d(2032, 12, 31),
+    )
+    .await;
+    let who = participant_named(&app, 11, "Saga").await;
+    let p = running(&app, who, agreement, d(2031, 3, 1)).await;
+    let page = format!("/placeringar/{}", p.get());
+    let (mut cw, csrf) = app.sign_in(RoleKind::CaseWorker).await;
+
+    // --- hours and goals: the form starts from what is stored.
+    let r = app.get(&mut cw, &page).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("Ändra timmar och mål"), "{}", r.body);
+    assert!(r
+        .body
+        .contains("name=\"hours_per_week\" type=\"text\" value=\"20\""));
+    assert!(r.body.contains(">Baristautbildning</textarea>"));
+    let hg = format!("{page}/timmar-och-mal");
+    let before = state_of(&app, p).await;
+    for (hours, says) in [
+        ("61", "Timmar per vecka måste vara mellan 1 och 60."),
+        ("0,5", "Timmar per vecka måste vara mellan 1 och 60."),
+        ("tjugo", "Ange timmar som ett tal"),
+        ("", "Fältet måste fyllas i."),
+    ] {
+        let r = post(
+            &app,
+            &mut cw,
+            &csrf,
+            &hg,
+            &[
+                ("hours_per_week", hours.into()),
+                ("goals", "Truckkort".into()),
+            ],
+        )
+        .await;
+        refused_form(&r, "hours_per_week", says);
+        // What was typed is shown again.
+        assert!(r.body.contains(">Truckkort</textarea>"), "{}", r.body);
+    }
+    assert_eq!(state_of(&app, p).await, before, "nothing written");
+    let r = post(
+        &app,
+        &mut cw,
+        &csrf,
+        &hg,
+        &[
+            ("hours_per_week", "22,5".into()),
+            ("goals", "Truckkort och baristautbildning".into()),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(location(&r), format!("{page}?klart=timmar-och-mal"));
+    let shown = app.get(&mut cw, &location(&r)).await;
+    assert!(shown.body.contains("Timmar och mål är ändrade."));
+    assert!(shown.body.contains("<dd>22,5</dd>"), "{}", shown.body);
+    let now = s.get_placement(p).await.unwrap();
+    assert_eq!(now.hours_per_week.minutes(), 22 * 60 + 30);
+    assert_eq!(
+        now.goals.as_ref().map(|g| g.as_str()),
+        Some("Truckkort och baristautbildning")
+    );
+    let last = s
+        .audit_entries(&AuditFilter {
+            limit: 1,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(
+        (last.action.as_str(), last.entity.as_str()),
+        ("update", "placements")
+    );
+    assert_eq!(last.actor, email(RoleKind::CaseWorker));
+    let before_json: serde_json::Value =
+        serde_json::from_str(last.before_json.as_deref().unwrap()).unwrap();
+    let after_json: serde_json::Value =
+        serde_json::from_str(last.after_json.as_deref().unwrap()).unwrap();
+    assert_eq!(
+        before_json,
+        serde_json::json!({ "weekly_minutes": 1200, "goals": "Baristautbildning" })
+    );
+    assert_eq!(
+        after_json,
+        serde_json::json!({ "weekly_minutes": 1350, "goals": "Truckkort och baristautbildning" })
+    );
+
+    // The same through the API: minutes, either field alone, an empty goal removes it.
+    let api_hg = format!("/api/v1/placements/{}/hours-and-goals", p.get());
+    let before = state_of(&app, p).await;
+    refused_field(
+        &api(
+            &app,
+            &mut cw,
+            &csrf,
+            "POST",
+            &api_hg,
+            r#"{"minutes_per_week":30}"#,
+        )
+        .await,
+        "minutes_per_week",
+        "mellan 1 och 60",
+    );
+    refused_field(
+        &api(&app, &mut cw, &csrf, "POST", &api_hg, "{}").await,
+        "minutes_per_week",
+        "Ange nya timmar per vecka eller nya mål.",
+    );
+    refused_field(
+        &api(
+            &app,
+            &mut cw,
+            &csrf,
+            "POST",
+            &api_hg,
+            &serde_json::json!({ "minutes_per_week": 600, "goals": "x".repeat(2001) }).to_string(),
+        )
+        .await,
+        "goals",
+        "",
+    );
+    assert_eq!(state_of(&app, p).await, before, "nothing written");
+    let r = api(&app, &mut cw, &csrf, "POST", &api_hg, r#"{"goals":" "}"#).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = api(
+        &app,
+        &mut cw,
+        &csrf,
+        "POST",
+        &api_hg,
+        r#"{"minutes_per_week":900}"#,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let got: serde_json::Value = serde_json::from_str(
+        &app.get(&mut cw, &format!("/api/v1/placements/{}", p.get()))
+            .await
+            .body,
+    )
+    .unwrap();
+    assert_eq!(got["data"]["minutes_per_week"], 900);
+    assert_eq!(got["data"]["goals"], serde_json::Value::Null);
+    assert_eq!(
+        api(
+            &app,
+            &mut cw,
+            &csrf,
+            "POST",
+            "/api/v1/placements/999999/hours-and-goals",
+            r#"{"minutes_per_week":900}"#
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+
+    // --- progress notes and three-party meetings.
+    let notes = format!("{page}/anteckningar");
+    let before = state_of(&app, p).await;
+    let r = post(
+        &app,
+        &mut cw,
+        &csrf,
+        &notes,
+        &[
+            ("kind", "progress".into()),
+            ("note_on", "2031-05-02".into()),
+            ("note_body", " ".into()),
+        ],
+    )
+    .await;
+    refused_form(&r, "note_body", "Fältet måste fyllas i.");
+    let r = post(
+        &app,
+        &mut cw,
+        &csrf,
+        &notes,
+        &[
+            ("kind", "progress".into()),
+            ("note_on", "2031-02-01".into()),
+            ("note_body", "Kommer i tid".into()),
+        ],
+    )
+    .await;
+    refused_form(
+        &r,
+        "note_on",
+        "Datumet kan inte vara före placeringens start 2031-03-01.",
+    );
+    let r = post(
+        &app,
+        &mut cw,
+        &csrf,
+        &notes,
+        &[
+            ("kind", "meeting".into()),
+            ("meeting_on", "2031-05-03".into()),
+            ("meeting_attendees", "".into()),
+            ("meeting_body", "Mål: truckkort".into()),
+        ],
+    )
+    .await;
+    refused_form(&r, "meeting_attendees", "Fältet måste fyllas i.");
+    let r = post(
+        &app,
+        &mut cw,
+        &csrf,
+        &notes,
+        &[
+            ("kind", "meeting".into()),
+            ("meeting_on", "maj".into()),
+            ("meeting_attendees", "Saga, handledare".into()),
+            ("meeting_body", "Mål: truckkort".into()),
+        ],
+    )
+    .await;
+    refused_form(&r, "meeting_on", "ÅÅÅÅ-MM-DD");
+    let api_notes = format!("/api/v1/placements/{}/notes", p.get());
+    refused_field(
+        &api(
+            &app,
+            &mut cw,
+            &csrf,
+            "POST",
+            &api_notes,
+            r#"{"kind":"meeting","noted_on":"2031-05-03","body":"Mål: truckkort"}"#,
+        )
+        .await,
+        "attendees",
+        "Ange vilka som deltog i trepartsmötet.",
+    );
+    refused_field(
+        &api(
+            &app,
+            &mut cw,
+            &csrf,
+            "POST",
+            &api_notes,
+            r#"{"kind":"progress","noted_on":"2031-02-28","body":"x"}"#,
+        )
+        .await,
+        "noted_on",
+        "före placeringens start",
+    );
+    refused_field(
+        &api(
+            &app,
+            &mut cw,
+            &csrf,
+            "POST",
+            &api_notes,
+            r#"{"kind":"chat","noted_on":"2031-05-03","body":"x"}"#,
+        )
+        .await,
+        "kind",
+        "",
+    );
+    assert_eq!(state_of(&app, p).await, before, "nothing written");
+    let r = post(
+        &app,
+        &mut cw,
+        &csrf,
+        &notes,
+        &[
+            ("kind", "progress".into()),
+            ("note_on", "2031-05-02".into()),
+            ("note_body", "Kommer i tid varje dag".into()),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = post(
+        &app,
+        &mut cw,
+        &csrf,
+        &notes,
+        &[
+            ("kind", "meeting".into()),
+            ("meeting_on", "2031-05-03".into()),
+            ("meeting_attendees", "Saga, handledare, handläggare".into()),
+            ("meeting_body", "Mål: truckkort till hösten".into()),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = api(
+        &app,
+        &mut cw,
+        &csrf,
+        "POST",
+        &api_notes,
+        r#"{"kind":"meeting","noted_on":"2031-05-10","attendees":"Saga, handledare","body":"Uppföljande möte"}"#,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let shown = app.get(&mut cw, &page).await;
+    for text in [
+        "Kommer i tid varje dag",
+        "Saga, handledare, handläggare",
+        "Mål: truckkort till hösten",
+        "Uppföljande möte",
+    ] {
+        assert!(shown.body.contains(text), "{text}");
+    }
+    let kinds: Vec<_> = s
+        .notes_of_placement(p)
+        .await
+        .unwrap()
+        .iter()
+        .map(|n| (n.kind.as_str().to_string(), n.noted_on))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("meeting".to_string(), d(2031, 5, 10)),
+            ("meeting".to_string(), d(2031, 5, 3)),
+            ("progress".to_string(), d(2031, 5, 2)),
+        ]
+    );
+
+    // --- pause and resume.
+    let pause = format!("{page}/paus");
+    let resume = format!("{page}/ateruppta");
+    let api_pause = format!("/api/v1/placements/{}/pauses", p.get());
+    let api_resume = format!("/api/v1/placements/{}/resume", p.get());
+    let before = state_of(&app, p).await;
+    let r = post(
+        &app,
+        &mut cw,
+        &csrf,
+        &resume,
+        &[("resume_on", "2031-05-04".into())],
+    )
+    .await;
+    refused_form(&r, "resume_on", "Placeringen är inte pausad.");
+    let r = post(
+        &app,
+        &mut cw,
+        &csrf,
+        &pause,
+        &[("pause_start", "2031-02-01".into())],
+    )
+    .await;
+    refused_form(&r, "pause_start", "Pausen måste börja inom placeringen");
+    let r = post(&app, &mut cw, &csrf, &pause, &[("pause_start", "".into())]).await;
+    refused_form(&r, "pause_start", "Fältet måste fyllas i.");
+    refused_field(
+        &api(
+            &app,
+            &mut cw,
+            &csrf,
+            "POST",
+            &api_resume,
+            r#"{"date":"2031-05-04"}"#,
+        )
+        .await,
+        "date",
+        "Placeringen är inte pausad.",
+    );
+    refused_field(
+        &api(
+            &app,
+            &mut cw,
+            &csrf,
+            "POST",
+            &api_pause,
+            r#"{"start":"2031-02-27"}"#,
+        )
+        .await,
+        "start",
+        "Pausen måste börja inom placeringen",
+    );
+    refused_field(
+        &api(
+            &app,
+            &mut cw,
+            &csrf,
+            "POST",
+            &api_pause,
+            r#"{"start":"igår"}"#,
+        )
+        .await,
+        "start",
+        "",
+    );
+    assert_eq!(state_of(&app, p).await, before, "nothing written");
+    let r = post(
+        &app,
+        &mut cw,
+        &csrf,
+        &pause,
+        &[
+            ("pause_start", "2031-05-05".into()),
+            ("pause_reason", "Sjukskriven".into()),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let shown = app.get(&mut cw, &location(&r)).await;
+    assert!(shown.body.contains("Placeringen är pausad."));
+    assert!(shown.body.contains("action=\"/placeringar/") && shown.body.contains("/ateruppta\""));
+    let before = state_of(&app, p).await;
+    let r = post(
+        &app,
+        &mut cw,
+        &csrf,
+        &pause,
+        &[("pause_start", "2031-05-06".into())],
+    )
+    .await;
+    refused_form(&r, "pause_start", "Placeringen är redan pausad.");
+    refused_field(
+        &api(
+            &app,
+            &mut cw,
+            &csrf,
+            "POST",
+            &api_pause,
+            r#"{"start":"2031-05-06"}"#,
+        )
+        .await,
+        "start",
+        "redan pausad",
+    );
+    let r = post(
+        &app,
+        &mut cw,
+        &csrf,
+        &resume,
+        &[("resume_on", "2031-05-04".into())],
+    )
+    .await;
+    refused_form(
+        &r,
+        "resume_on",
+        "Pausen kan inte sluta före sin start 2031-05-05.",
+    );
+    refused_field(
+        &api(
+            &app,
+            &mut cw,
+            &csrf,
+            "POST",
+            &api_resume,
+            r#"{"date":"2031-05-01"}"#,
+        )
+        .await,
+        "date",
+        "före sin start",
+    );
+    assert_eq!(state_of(&app, p).await, before, "nothing written");
+    let r = post(
+        &app,
+        &mut cw,
+        &csrf,
+        &resume,
+        &[("resume_on", "2031-05-08".into())],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(app
+        .get(&mut cw, &location(&r))
+        .await
+        .body
+        .contains("Placeringen är återupptagen."));
+    // Once more through the API.
+    let r = api(
+        &app,
+        &mut cw,
+        &csrf,
+        "POST",
+        &api_pause,
+        r#"{"start":"2031-05-10","reason":"Semester"}"#,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = api(
+        &app,
+        &mut cw,
+        &csrf,
+        "POST",
+        &api_resume,
+        r#"{"date":"2031-05-12"}"#,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let pauses: Vec<_> = s
+        .pauses_of_placement(p)
+        .await
+        .unwrap()
+        .iter()
+        .map(|x| (x.start, x.end, x.reason.clone()))
+        .collect();
+    assert_eq!(
+        pauses,
+        [
+            (
+                d(2031, 5, 5),
+                Some(d(2031, 5, 8)),
+                Some("Sjukskriven".to_string())
+            ),
+            (
+                d(2031, 5, 10),
+                Some(d(2031, 5, 12)),
+                Some("Semester".to_string())
+            ),
+        ]
+    );
+
+    // --- the planned end.
+    let planned = format!("{page}/planerat-slut");
+    let api_planned = format!("/api/v1/placements/{}/planned-end", p.get());
+    let before = state_of(&app, p).await;
+    let r = post(
+        &app,
+        &mut cw,
+        &csrf,
+        &planned,
+        &[("planned_end", "2031-02-28".into())],
+    )
+    .await;
+    refused_form(
+        &r,
+        "planned_end",
+        "Planerat slut kan inte vara före starten 2031-03-01.",
+    );
+    let r = post(
+        &app,
+        &mut cw,
+        &csrf,
+        &planned,
+        &[("planned_end", "31/12".into())],
+    )
+    .await;
+    refused_form(&r, "planned_end", "ÅÅÅÅ-MM-DD");
+    refused_field(
+        &api(
+            &app,
+            &mut cw,
+            &csrf,
+            "POST",
+            &api_planned,
+            r#"{"date":"2031-01-01"}"#,
+        )
+        .await,
+        "date",
+        "Planerat slut kan inte vara före starten",
+    );
+    refused_field(
+        &api(&app, &mut cw, &csrf, "POST", &api_planned, "{}").await,
+        "date",
+        "",
+    );
+    assert_eq!(state_of(&app, p).await, before, "nothing written");
+    let r = post(
+        &app,
+        &mut cw,
+        &csrf,
+        &planned,
+        &[("planned_end", "2032-03-31".into())],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(app
+        .get(&mut cw, &location(&r))
+        .await
+        .body
+        .contains("<dd>2032-03-31</dd>"));
+    let r = api(
+        &app,
+        &mut cw,
+        &csrf,
+        "POST",
+        &api_planned,
+        r#"{"date":"2032-06-30"}"#,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        s.get_placement(p).await.unwrap().planned_end,
+        d(2032, 6, 30)
+    );
+
+    // --- ended: nothing of it can be changed any more, by page or API.
+    let r = api(
+        &app,
+        &mut cw,
+        &csrf,
+        "POST",
+        &format!("/api/v1/placements/{}/exit", p.get()),
+        r#"{"exit_date":"2031-05-14","outcome":"moved"}"#,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let ended = app.get(&mut cw, &page).await;
+    assert!(
+        !ended.body.contains("/timmar-och-mal\""),
+        "no form for an ended placement"
+    );
+    let before = state_of(&app, p).await;
+    let r = post(
+        &app,
+        &mut cw,
+        &csrf,
+        &hg,
+        &[("hours_per_week", "10".into()), ("goals", "Nytt".into())],
+    )
+    .await;
+    refused_form(
+        &r,
+        "hours_per_week",
+        "Placeringen är avslutad och kan inte ändras.",
+    );
+    refused_field(
+        &api(
+            &app,
+            &mut cw,
+            &csrf,
+            "POST",
+            &api_hg,
+            r#"{"minutes_per_week":600}"#,
+        )
+        .await,
+        "minutes_per_week",
+        "avslutad",
+    );
+    refused_field(
+        &api(
+            &app,
+            &mut cw,
+            &csrf,
+            "POST",
+            &api_planned,
+            r#"{"date":"2032-12-31"}"#,
+        )
+        .await,
+        "date",
+        "avslutad",
+    );
+    refused_field(
+        &api(
+            &app,
+            &mut cw,
+            &csrf,
+            "POST",
+            &api_pause,
+            r#"{"start":"2031-05-14"}"#,
+        )
+        .await,
+        "start",
+        "avslutad",
+    );
+    assert_eq!(state_of(&app, p).await, before, "nothing written");
+
+    // Suppliers and researchers cannot change a placement at all.
+    for role in [RoleKind::SupplierUser, RoleKind::Researcher] {
+        let (mut b, c) = app.sign_in(role).await;
+        let r = api(
+            &app,
+            &mut b,
+            &c,
+            "POST",
+            &api_hg,
+            r#"{"minutes_per_week":600}"#,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{role}");
+        let r = post(&app, &mut b, &c, &hg, &[("hours_per_week", "10".into())]).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{role}");
+    }
+}
+
 async fn the_portal_shows_coming_agreements(kind: BackendKind) {
     let clock = Clock::fixed(morning(d(2031, 6, 20)));
     let app = app_at(kind, &clock).await;
@@ -801,6 +1615,16 @@ async fn the_portal_shows_coming_agreements(kind: BackendKind) {
     assert!(row(&r.body, "Kafé").is_none());
     let now = row(&r.body, "Snickeri").unwrap();
     assert!(now.contains("Gäller") && !now.contains("Kommande"), "{now}");
+}
+
+#[tokio::test]
+async fn following_a_placement_sqlite() {
+    following_a_placement(BackendKind::Sqlite).await;
+}
+
+#[tokio::test]
+async fn following_a_placement_postgres() {
+    following_a_placement(BackendKind::Postgres).await;
 }
 
 #[tokio::test]

@@ -119,6 +119,14 @@ pub struct PlacementTerms {
     pub goals: Option<Text>,
 }
 
+/// A change of a running placement's hours per week and goals; what is `None` stays.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct HoursAndGoals {
+    pub hours_per_week: Option<WeeklyMinutes>,
+    /// `Some(None)` removes the goals.
+    pub goals: Option<Option<Text>>,
+}
+
 /// A progress note or a three-party meeting.
 #[derive(Debug, Clone, Serialize)]
 pub struct PlacementNote {
@@ -987,6 +995,75 @@ impl Scoped<'_> {
                     placement.get(),
                     &serde_json::json!({ "planned_end": p.planned_end }),
                     &serde_json::json!({ "planned_end": planned_end }),
+                )
+            );
+        });
+        Ok(())
+    }
+
+    /// Changes a running placement's hours per week and goals, in one transaction with
+    /// its audit entry (the changed values before and after). A change to what is
+    /// already stored writes nothing. An ended placement is refused on
+    /// `hours_per_week`, also when it ended after it was read.
+    pub async fn change_hours_and_goals(
+        &self,
+        placement: PlacementId,
+        change: &HoursAndGoals,
+    ) -> Result<(), StoreError> {
+        let p = self.get_placement(placement).await?;
+        if p.period.end().is_some() {
+            return Err(ended("hours_per_week"));
+        }
+        if change.hours_per_week.is_none() && change.goals.is_none() {
+            return Err(RuleViolation::new(
+                "hours_per_week",
+                "Ange nya timmar per vecka eller nya mål.",
+                "Give new hours per week or new goals.",
+            )
+            .into());
+        }
+        let hours = change.hours_per_week.unwrap_or(p.hours_per_week);
+        let goals = match &change.goals {
+            Some(g) => g.clone(),
+            None => p.goals.clone(),
+        };
+        let mut before = serde_json::Map::new();
+        let mut after = serde_json::Map::new();
+        if hours != p.hours_per_week {
+            before.insert("weekly_minutes".into(), p.hours_per_week.minutes().into());
+            after.insert("weekly_minutes".into(), hours.minutes().into());
+        }
+        if goals != p.goals {
+            before.insert("goals".into(), serde_json::json!(p.goals));
+            after.insert("goals".into(), serde_json::json!(goals));
+        }
+        if after.is_empty() {
+            return Ok(());
+        }
+        with_tx!(self, |tx| {
+            let n = sqlx::query(
+                "UPDATE placements SET weekly_minutes = $1, goals = $2 \
+                 WHERE tenant_id = $3 AND id = $4 AND end_date IS NULL",
+            )
+            .bind(int(hours.minutes()))
+            .bind(goals.as_ref().map(|g| g.as_str()))
+            .bind(self.tid())
+            .bind(placement.get())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n == 0 {
+                // Ended by someone else meanwhile.
+                return Err(ended("hours_per_week"));
+            }
+            crate::audit_append!(
+                tx,
+                self,
+                Change::update(
+                    "placements",
+                    placement.get(),
+                    &serde_json::Value::Object(before),
+                    &serde_json::Value::Object(after),
                 )
             );
         });

@@ -1,8 +1,8 @@
 //! Case work: referring a participant to a supplier with free places, following the
-//! placement (notes, three-party meetings, pauses, planned end), ending it with an
-//! outcome code, recording follow-ups, the reminders of follow-ups that fall due, and the
-//! export of one participant's data (right of access). Every page that shows personal
-//! data writes the access log first.
+//! placement (notes, three-party meetings, pauses, planned end, hours per week and
+//! goals), ending it with an outcome code, recording follow-ups, the reminders of
+//! follow-ups that fall due, and the export of one participant's data (right of
+//! access). Every page that shows personal data writes the access log first.
 
 use std::collections::HashMap;
 
@@ -16,12 +16,13 @@ use vidare_domain::ids::{AgreementId, ExitId, ParticipantId, PlacementId, Placem
 use vidare_domain::model::placement::{ExitOutcome, FollowUpPoint, FollowUpStatus, NoteKind};
 use vidare_domain::model::Text;
 use vidare_domain::Localized;
+use vidare_store::repo::casework::HoursAndGoals;
 use vidare_store::repo::placements::NewReferral;
 use vidare_store::{Change, StoreError};
 
 use super::{
-    follow_up_status_key, hours_sv, note_kind_key, outcome_name, point_key, req_date, type_name,
-    FieldErrors, Values,
+    follow_up_status_key, hours_sv, note_kind_key, outcome_name, point_key, req_date,
+    req_weekly_hours, type_name, FieldErrors, Values,
 };
 use crate::pages::{render, Ctx, Page};
 use crate::routes::{access, RouteDef};
@@ -48,6 +49,11 @@ pub(super) fn routes() -> Vec<RouteDef> {
             "/placeringar/{id}/planerat-slut",
             access::CASE_WORK,
             planned_end,
+        ),
+        RouteDef::post(
+            "/placeringar/{id}/timmar-och-mal",
+            access::CASE_WORK,
+            hours_and_goals,
         ),
         RouteDef::post("/placeringar/{id}/avslut", access::CASE_WORK, end),
         RouteDef::post(
@@ -421,6 +427,7 @@ fn notice_of(done: Option<&str>) -> Option<&'static str> {
         Some("paus") => Some("placements.paused_notice"),
         Some("aterupptagen") => Some("placements.resumed_notice"),
         Some("slut") => Some("placements.planned_end_saved"),
+        Some("timmar-och-mal") => Some("placements.hours_goals_saved"),
         Some("avslutad") => Some("placements.exit_saved"),
         Some("uppfoljning") => Some("placements.follow_up_saved"),
         _ => None,
@@ -469,6 +476,12 @@ async fn show_page(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let lang = ctx.lang;
+    // The hours-and-goals form starts from what is stored.
+    let mut v = v;
+    v.0.entry("hours_per_week".into())
+        .or_insert_with(|| hours_sv(p.hours_per_week.minutes()));
+    v.0.entry("goals".into())
+        .or_insert_with(|| p.goals.as_ref().map(|g| g.to_string()).unwrap_or_default());
     let open_points = match &exit {
         Some(e) => FollowUpPoint::ALL
             .iter()
@@ -750,6 +763,49 @@ async fn planned_end(
         None => None,
     };
     finish(&state, &ctx, id, v, errors, result, "slut", "planned_end").await
+}
+
+/// Longest goals accepted (as when the supplier accepts the referral).
+const MAX_GOALS: usize = 2000;
+
+async fn hours_and_goals(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    let v = Values(f);
+    let mut errors = FieldErrors::default();
+    let hours = req_weekly_hours(&mut errors, &ctx, "hours_per_week", v.get("hours_per_week"));
+    // The form shows the goals as they are: emptied, they are removed.
+    let goals = opt_text(&mut errors, &ctx, "goals", v.get("goals"), MAX_GOALS);
+    let result = match (hours, errors.is_empty()) {
+        (Some(hours), true) => {
+            let s = ctx.who().scoped(state.store());
+            Some(
+                s.change_hours_and_goals(
+                    PlacementId(id),
+                    &HoursAndGoals {
+                        hours_per_week: Some(hours),
+                        goals: Some(goals),
+                    },
+                )
+                .await,
+            )
+        }
+        _ => None,
+    };
+    finish(
+        &state,
+        &ctx,
+        id,
+        v,
+        errors,
+        result,
+        "timmar-och-mal",
+        "hours_per_week",
+    )
+    .await
 }
 
 async fn end(

@@ -10,9 +10,11 @@ mod portal;
 
 use chrono::NaiveDate;
 use vidare_domain::ids::PlacementTypeId;
-use vidare_domain::model::placement::{ExitOutcome, FollowUpPoint, FollowUpStatus, NoteKind};
+use vidare_domain::model::placement::{
+    ExitOutcome, FollowUpPoint, FollowUpStatus, NoteKind, WeeklyMinutes,
+};
 use vidare_domain::model::procurement::PlacementType;
-use vidare_domain::Lang;
+use vidare_domain::{Lang, Localized};
 
 use super::Ctx;
 use crate::routes::RouteDef;
@@ -105,6 +107,32 @@ pub fn parse_hours(v: &str) -> Result<Option<u32>, ()> {
         _ => (frac.parse::<u32>().map_err(|_| ())? * 60 + 50) / 100,
     };
     Ok(Some(h * 60 + f))
+}
+
+/// A required hours-per-week field (`20`, `20,5`), 1–60 hours.
+pub fn req_weekly_hours(
+    errors: &mut FieldErrors,
+    ctx: &Ctx,
+    field: &str,
+    v: &str,
+) -> Option<WeeklyMinutes> {
+    match parse_hours(v) {
+        Ok(Some(m)) => match WeeklyMinutes::new(m) {
+            Ok(w) => Some(w),
+            Err(e) => {
+                errors.add(field, e.message(ctx.lang));
+                None
+            }
+        },
+        Ok(None) => {
+            errors.add(field, ctx.t("placements.required"));
+            None
+        }
+        Err(()) => {
+            errors.add(field, ctx.t("placements.bad_hours"));
+            None
+        }
+    }
 }
 
 /// A whole number of days; empty is zero.

@@ -15,7 +15,6 @@ use serde::Deserialize;
 use vidare_domain::ids::{OrganisationId, ParticipantId, PlacementId, ReferralId};
 use vidare_domain::model::placement::{
     attendance_deadline, working_days_in, AttendanceMonth, AttendanceStatus, ReferralStatus,
-    WeeklyMinutes,
 };
 use vidare_domain::model::Text;
 use vidare_domain::period::YearMonth;
@@ -24,7 +23,9 @@ use vidare_store::repo::casework::{AttendanceReport, PlacementTerms};
 use vidare_store::StoreError;
 
 use super::attendance::status_key;
-use super::{hours_sv, parse_days, parse_hours, req_date, type_name, FieldErrors, Values};
+use super::{
+    hours_sv, parse_days, parse_hours, req_date, req_weekly_hours, type_name, FieldErrors, Values,
+};
 use crate::pages::{render, Ctx, Page};
 use crate::routes::{access, RouteDef};
 use crate::AppState;
@@ -347,23 +348,8 @@ async fn answer(
         "acceptera" => {
             let start = req_date(&mut errors, &ctx, "start", v.get("start"));
             let planned_end = req_date(&mut errors, &ctx, "planned_end", v.get("planned_end"));
-            let hours = match parse_hours(v.get("hours_per_week")) {
-                Ok(Some(m)) => match WeeklyMinutes::new(m) {
-                    Ok(w) => Some(w),
-                    Err(e) => {
-                        errors.add("hours_per_week", e.message(ctx.lang));
-                        None
-                    }
-                },
-                Ok(None) => {
-                    errors.add("hours_per_week", ctx.t("placements.required"));
-                    None
-                }
-                Err(()) => {
-                    errors.add("hours_per_week", ctx.t("placements.bad_hours"));
-                    None
-                }
-            };
+            let hours =
+                req_weekly_hours(&mut errors, &ctx, "hours_per_week", v.get("hours_per_week"));
             let goals = if v.get("goals").trim().is_empty() {
                 None
             } else {
