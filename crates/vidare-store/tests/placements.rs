@@ -19,7 +19,9 @@ use vidare_domain::orgnr::OrganisationNumber;
 use vidare_domain::period::{DateRange, YearMonth};
 use vidare_domain::personnummer::{IdentityKind, PersonalIdentityNumber};
 use vidare_store::audit::AuditFilter;
-use vidare_store::repo::casework::{AttendanceReport, HoursAndGoals, PlacementTerms};
+use vidare_store::repo::casework::{
+    AttendanceReport, DueState, FollowUpReminders, HoursAndGoals, PlacementTerms,
+};
 use vidare_store::repo::placements::NewReferral;
 use vidare_store::repo::procurement::{NewAgreement, NewPlacementType};
 use vidare_store::repo::tenants::NewTenant;
@@ -865,6 +867,67 @@ async fn hours_and_goals_change_while_running(db: TestDb) {
     ));
 }
 
+async fn follow_up_reminders_split_due_now_from_overdue(db: TestDb) {
+    let fx = fixture(&db.store, "paminnelser").await;
+    let s = db.store.tenant(fx.tenant);
+    let p = placement(&s, &fx, 1).await;
+    let exit = s
+        .record_exit(p, d(2024, 6, 30), ExitOutcome::Other, None)
+        .await
+        .unwrap();
+    // 3 months after 30 June is 30 September.
+    let due_on = d(2024, 9, 30);
+    let state = |today| DueState::of(due_on, today);
+    assert_eq!(state(d(2024, 9, 29)), DueState::Coming);
+    assert_eq!(state(due_on), DueState::DueNow);
+    assert_eq!(state(d(2024, 10, 29)), DueState::DueNow);
+    assert_eq!(state(d(2024, 10, 30)), DueState::Overdue);
+    for (today, due_now, overdue) in [
+        (d(2024, 9, 29), 0, 0),
+        (due_on, 1, 0),
+        (d(2024, 10, 29), 1, 0),
+        (d(2024, 10, 30), 0, 1),
+        // 31 December: the 6-month point falls due, the 3-month one is overdue.
+        (d(2024, 12, 31), 1, 1),
+    ] {
+        assert_eq!(
+            s.follow_up_reminders(today).await.unwrap(),
+            FollowUpReminders { due_now, overdue },
+            "{today}"
+        );
+        let listed = s.due_follow_ups(today, 0).await.unwrap();
+        assert_eq!(
+            listed
+                .iter()
+                .filter(|f| f.state(today) == DueState::DueNow)
+                .count() as u64,
+            due_now
+        );
+        assert_eq!(
+            listed
+                .iter()
+                .filter(|f| f.state(today) == DueState::Overdue)
+                .count() as u64,
+            overdue
+        );
+    }
+    s.record_follow_up(
+        exit,
+        FollowUpPoint::Months3,
+        d(2024, 11, 2),
+        FollowUpStatus::Unemployed,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        s.follow_up_reminders(d(2024, 12, 31)).await.unwrap(),
+        FollowUpReminders {
+            due_now: 1,
+            overdue: 0
+        }
+    );
+}
+
 async fn coming_agreements_are_listed_after_those_in_force(db: TestDb) {
     let fx = fixture(&db.store, "kommande").await;
     let s = db.store.tenant(fx.tenant);
@@ -1082,6 +1145,7 @@ both!(
     attendance_rules_hold_and_nothing_is_half_written,
     exits_pauses_notes_and_follow_ups,
     hours_and_goals_change_while_running,
+    follow_up_reminders_split_due_now_from_overdue,
     coming_agreements_are_listed_after_those_in_force,
     pseudonyms_are_stable_per_tenant,
     register_search_export_and_anonymise,

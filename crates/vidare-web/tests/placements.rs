@@ -18,7 +18,7 @@ use vidare_domain::ids::{AgreementId, OrganisationId, ParticipantId, PlacementId
 use vidare_domain::model::participant::{
     Covariates, EducationLevel, Gender, NewParticipant, SwedishLevel,
 };
-use vidare_domain::model::placement::{working_days_in, WeeklyMinutes};
+use vidare_domain::model::placement::{working_days_in, ExitOutcome, WeeklyMinutes};
 use vidare_domain::model::procurement::AbsenceRule;
 use vidare_domain::model::tenant::{Role, RoleKind};
 use vidare_domain::model::{Slug, Text};
@@ -1546,6 +1546,187 @@ async fn following_a_placement(kind: BackendKind) {
     }
 }
 
+/// The rows of one section of `/uppfoljningar`, by participant name in order.
+fn due_rows(html: &str, anchor: &str) -> Vec<String> {
+    let marker = format!("<tr data-state=\"{anchor}\">");
+    html.match_indices(&marker)
+        .map(|(i, _)| {
+            let row = &html[i..];
+            let row = &row[..row.find("</tr>").unwrap()];
+            let name_at = row.find("<th scope=\"row\"><a").unwrap();
+            let name = &row[name_at..];
+            let name = &name[name.find('>').unwrap() + 1..];
+            let name = &name[name.find('>').unwrap() + 1..];
+            name[..name.find('<').unwrap()].to_string()
+        })
+        .collect()
+}
+
+/// The overview's two reminder figures: (due now, overdue).
+fn reminder_figures(html: &str) -> (u32, u32) {
+    let figure = |id: &str| {
+        let marker = format!("id=\"{id}\">");
+        let i = html
+            .find(&marker)
+            .unwrap_or_else(|| panic!("no {id}: {html}"))
+            + marker.len();
+        html[i..i + html[i..].find('<').unwrap()].parse().unwrap()
+    };
+    (figure("follow-ups-due-now"), figure("follow-ups-overdue"))
+}
+
+async fn follow_up_reminders_follow_the_clock(kind: BackendKind) {
+    let clock = Clock::fixed(morning(d(2031, 6, 20)));
+    let app = app_at(kind, &clock).await;
+    let s = app.db.store.tenant(app.tenant);
+    let (_, agreement) = agreement_over(
+        &app,
+        app.org,
+        "cafe",
+        "Kafé",
+        d(2030, 1, 1),
+        d(2032, 12, 31),
+    )
+    .await;
+    // Three exits; their 3-month follow-ups fall due on 30 June, 10 June and 20 June.
+    let mut placements = Vec::new();
+    for (serial, name, exit) in [
+        (21, "Alma", d(2031, 3, 30)),
+        (22, "Bodil", d(2031, 3, 10)),
+        (23, "Cecilia", d(2031, 3, 20)),
+    ] {
+        let who = participant_named(&app, serial, name).await;
+        let p = running(&app, who, agreement, d(2031, 1, 10)).await;
+        s.record_exit(p, exit, ExitOutcome::Other, None)
+            .await
+            .unwrap();
+        placements.push(p);
+    }
+    let (mut cw, csrf) = app.sign_in(RoleKind::CaseWorker).await;
+
+    // 20 June: Bodil's and Cecilia's are due now (Bodil's first), Alma's is coming.
+    let page = app.get(&mut cw, "/uppfoljningar").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert_eq!(
+        due_rows(&page.body, "att-gora-nu"),
+        ["Bodil Berg", "Cecilia Berg"]
+    );
+    assert_eq!(due_rows(&page.body, "kommande"), ["Alma Berg"]);
+    assert!(due_rows(&page.body, "forsenade").is_empty());
+    assert!(page.body.contains("Att göra nu: 2") && page.body.contains("Kommande: 1"));
+    let overview = app.get(&mut cw, "/oversikt").await;
+    assert_eq!(reminder_figures(&overview.body), (2, 0));
+    assert!(overview
+        .body
+        .contains("href=\"/uppfoljningar#att-gora-nu\""));
+    assert!(overview.body.contains("href=\"/uppfoljningar#forsenade\""));
+    // The API says where each stands too.
+    let due: serde_json::Value =
+        serde_json::from_str(&app.get(&mut cw, "/api/v1/follow-ups/due").await.body).unwrap();
+    let states: Vec<(&str, &str)> = due["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["participant_name"].as_str().unwrap(),
+                x["state"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("Bodil Berg", "due_now"),
+            ("Cecilia Berg", "due_now"),
+            ("Alma Berg", "coming")
+        ]
+    );
+
+    // 30 June: Alma's falls due.
+    clock.set(morning(d(2031, 6, 30)));
+    let page = app.get(&mut cw, "/uppfoljningar").await;
+    assert_eq!(
+        due_rows(&page.body, "att-gora-nu"),
+        ["Bodil Berg", "Cecilia Berg", "Alma Berg"]
+    );
+    assert_eq!(
+        reminder_figures(&app.get(&mut cw, "/oversikt").await.body),
+        (3, 0)
+    );
+
+    // 10 July: Bodil's has waited 30 days and is overdue.
+    clock.set(morning(d(2031, 7, 10)));
+    let page = app.get(&mut cw, "/uppfoljningar").await;
+    assert_eq!(due_rows(&page.body, "forsenade"), ["Bodil Berg"]);
+    assert_eq!(
+        due_rows(&page.body, "att-gora-nu"),
+        ["Cecilia Berg", "Alma Berg"]
+    );
+    assert_eq!(
+        reminder_figures(&app.get(&mut cw, "/oversikt").await.body),
+        (2, 1)
+    );
+
+    // Recorded, it is gone from the list and the figures.
+    let r = post(
+        &app,
+        &mut cw,
+        &csrf,
+        &format!("/placeringar/{}/uppfoljning", placements[1].get()),
+        &[
+            ("point", "3".into()),
+            ("recorded_on", "2031-07-10".into()),
+            ("fu_status", "employed".into()),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = app.get(&mut cw, "/uppfoljningar").await;
+    assert!(!page.body.contains("Bodil Berg"), "{}", page.body);
+    assert!(due_rows(&page.body, "forsenade").is_empty());
+    assert_eq!(
+        reminder_figures(&app.get(&mut cw, "/oversikt").await.body),
+        (2, 0)
+    );
+    let r = post(
+        &app,
+        &mut cw,
+        &csrf,
+        &format!("/placeringar/{}/uppfoljning", placements[0].get()),
+        &[
+            ("point", "3".into()),
+            ("recorded_on", "2031-07-10".into()),
+            ("fu_status", "studying".into()),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        due_rows(
+            &app.get(&mut cw, "/uppfoljningar").await.body,
+            "att-gora-nu"
+        ),
+        ["Cecilia Berg"]
+    );
+    assert_eq!(
+        reminder_figures(&app.get(&mut cw, "/oversikt").await.body),
+        (1, 0)
+    );
+
+    // Roles without case work see no reminders on their overview.
+    for role in [
+        RoleKind::SupplierUser,
+        RoleKind::Researcher,
+        RoleKind::ProcurementOfficer,
+    ] {
+        let (mut b, _) = app.sign_in(role).await;
+        let r = app.get(&mut b, "/oversikt").await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(!r.body.contains("follow-ups-due-now"), "{role}");
+    }
+}
+
 async fn the_portal_shows_coming_agreements(kind: BackendKind) {
     let clock = Clock::fixed(morning(d(2031, 6, 20)));
     let app = app_at(kind, &clock).await;
@@ -1625,6 +1806,16 @@ async fn following_a_placement_sqlite() {
 #[tokio::test]
 async fn following_a_placement_postgres() {
     following_a_placement(BackendKind::Postgres).await;
+}
+
+#[tokio::test]
+async fn follow_up_reminders_follow_the_clock_sqlite() {
+    follow_up_reminders_follow_the_clock(BackendKind::Sqlite).await;
+}
+
+#[tokio::test]
+async fn follow_up_reminders_follow_the_clock_postgres() {
+    follow_up_reminders_follow_the_clock(BackendKind::Postgres).await;
 }
 
 #[tokio::test]

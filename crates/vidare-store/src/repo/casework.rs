@@ -201,6 +201,66 @@ pub struct DueFollowUp {
     pub due_on: NaiveDate,
 }
 
+/// Days a follow-up stays *due now* after its due date, the window in which it should be
+/// made; from then on it is *overdue*.
+pub const FOLLOW_UP_WINDOW_DAYS: u32 = 30;
+
+/// Where a follow-up not yet recorded stands on a day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DueState {
+    /// Its due date passed [`FOLLOW_UP_WINDOW_DAYS`] or more days ago.
+    Overdue,
+    /// Its due date has come, less than [`FOLLOW_UP_WINDOW_DAYS`] days ago.
+    DueNow,
+    /// Its due date is still ahead.
+    Coming,
+}
+
+impl DueState {
+    /// The state of a follow-up due on `due_on`, seen on `today`.
+    pub fn of(due_on: NaiveDate, today: NaiveDate) -> DueState {
+        if due_on > today {
+            DueState::Coming
+        } else if due_on <= overdue_cutoff(today) {
+            DueState::Overdue
+        } else {
+            DueState::DueNow
+        }
+    }
+
+    /// `overdue`, `due_now` or `coming`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DueState::Overdue => "overdue",
+            DueState::DueNow => "due_now",
+            DueState::Coming => "coming",
+        }
+    }
+}
+
+/// The latest due date that is overdue on `today`.
+fn overdue_cutoff(today: NaiveDate) -> NaiveDate {
+    today
+        .checked_sub_days(chrono::Days::new(u64::from(FOLLOW_UP_WINDOW_DAYS)))
+        .unwrap_or(NaiveDate::MIN)
+}
+
+impl DueFollowUp {
+    /// Where it stands on `today`.
+    pub fn state(&self, today: NaiveDate) -> DueState {
+        DueState::of(self.due_on, today)
+    }
+}
+
+/// How many follow-ups not yet recorded are due now and overdue on a day (see
+/// [`DueState`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct FollowUpReminders {
+    pub due_now: u64,
+    pub overdue: u64,
+}
+
 /// Everything stored about one participant: what a right-of-access request is answered
 /// with.
 #[derive(Debug, Clone, Serialize)]
@@ -1359,6 +1419,21 @@ impl Scoped<'_> {
         let n = self.count_due_follow_ups_uncached(today).await?;
         self.store().due_counts().put(key, stamp, n);
         Ok(n)
+    }
+
+    /// How many follow-ups not yet recorded are due now and how many are overdue on
+    /// `today` (the overview's reminder): two counts of [`Scoped::count_due_follow_ups`],
+    /// by today and by the last overdue due date, so both are kept like it.
+    pub async fn follow_up_reminders(
+        &self,
+        today: NaiveDate,
+    ) -> Result<FollowUpReminders, StoreError> {
+        let due = self.count_due_follow_ups(today).await?;
+        let overdue = self.count_due_follow_ups(overdue_cutoff(today)).await?;
+        Ok(FollowUpReminders {
+            due_now: due.saturating_sub(overdue),
+            overdue,
+        })
     }
 
     /// [`Scoped::count_due_follow_ups`] from the database.

@@ -827,7 +827,12 @@ pub struct DueOut {
     /// `3`, `6` or `12`.
     pub point: String,
     pub due_on: NaiveDate,
+    /// Whether the due date has come (`state` is `due_now` or `overdue`).
     pub overdue: bool,
+    /// `overdue` (due 30 days ago or more), `due_now` (due, less than 30 days ago) or
+    /// `coming`.
+    #[schema(example = "due_now")]
+    pub state: String,
 }
 
 envelopes!(list DueOut => DueList);
@@ -882,6 +887,7 @@ pub(super) async fn due(
         data: due
             .into_iter()
             .map(|d| DueOut {
+                state: d.state(today).as_str().to_string(),
                 participant_id: d.participant_id.get(),
                 participant_name: d.participant_name,
                 placement_id: d.placement_id.get(),

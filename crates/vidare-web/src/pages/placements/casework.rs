@@ -1,8 +1,9 @@
 //! Case work: referring a participant to a supplier with free places, following the
 //! placement (notes, three-party meetings, pauses, planned end, hours per week and
 //! goals), ending it with an outcome code, recording follow-ups, the reminders of
-//! follow-ups that fall due, and the export of one participant's data (right of
-//! access). Every page that shows personal data writes the access log first.
+//! follow-ups that fall due (overdue, due now, coming), and the export of one
+//! participant's data (right of access). Every page that shows personal data writes the
+//! access log first.
 
 use std::collections::HashMap;
 
@@ -16,12 +17,12 @@ use vidare_domain::ids::{AgreementId, ExitId, ParticipantId, PlacementId, Placem
 use vidare_domain::model::placement::{ExitOutcome, FollowUpPoint, FollowUpStatus, NoteKind};
 use vidare_domain::model::Text;
 use vidare_domain::Localized;
-use vidare_store::repo::casework::HoursAndGoals;
+use vidare_store::repo::casework::{DueState, HoursAndGoals, FOLLOW_UP_WINDOW_DAYS};
 use vidare_store::repo::placements::NewReferral;
 use vidare_store::{Change, StoreError};
 
 use super::{
-    follow_up_status_key, hours_sv, note_kind_key, outcome_name, point_key, req_date,
+    due_anchor, follow_up_status_key, hours_sv, note_kind_key, outcome_name, point_key, req_date,
     req_weekly_hours, type_name, FieldErrors, Values,
 };
 use crate::pages::{render, Ctx, Page};
@@ -913,23 +914,33 @@ struct DueRow {
     exit_date: String,
     point: &'static str,
     due_on: String,
-    overdue: bool,
+}
+
+/// One state's follow-ups on the reminders page.
+struct DueSection {
+    /// The heading's anchor, which the overview links to.
+    anchor: &'static str,
+    title: &'static str,
+    /// All of this state, shown or not.
+    count: usize,
+    rows: Vec<DueRow>,
 }
 
 #[derive(Template)]
 #[template(path = "placements/follow_ups.html")]
 struct Due {
     page: Page,
-    overdue: usize,
-    upcoming: usize,
-    rows: Vec<DueRow>,
+    intro: String,
+    sections: Vec<DueSection>,
+    total: usize,
     shown: usize,
-    horizon: u32,
 }
 
 /// Rows shown at most; the counts cover all.
 const MAX_DUE_ROWS: usize = 200;
 
+/// `GET /uppfoljningar`: the follow-ups not yet recorded, overdue, due now and coming
+/// within [`REMINDER_HORIZON_DAYS`], each by due date.
 async fn due(State(state): State<AppState>, ctx: Ctx) -> Response {
     let s = ctx.who().scoped(state.store());
     let today = state.today();
@@ -951,28 +962,46 @@ async fn due(State(state): State<AppState>, ctx: Ctx) -> Response {
         Ok(d) => d,
         Err(e) => return ctx.store_error(e).into_response(),
     };
-    let overdue = due.iter().filter(|d| d.due_on <= today).count();
-    let rows: Vec<DueRow> = due
-        .iter()
-        .take(MAX_DUE_ROWS)
-        .map(|d| DueRow {
+    let mut sections: Vec<DueSection> = [
+        (DueState::Overdue, "placements.due_overdue_title"),
+        (DueState::DueNow, "placements.due_now_title"),
+        (DueState::Coming, "placements.due_coming_title"),
+    ]
+    .into_iter()
+    .map(|(st, key)| DueSection {
+        anchor: due_anchor(st),
+        title: ctx.t(key),
+        count: due.iter().filter(|d| d.state(today) == st).count(),
+        rows: Vec::new(),
+    })
+    .collect();
+    // Already in due-date order, so the most overdue are the ones shown.
+    for d in due.iter().take(MAX_DUE_ROWS) {
+        let i = match d.state(today) {
+            DueState::Overdue => 0,
+            DueState::DueNow => 1,
+            DueState::Coming => 2,
+        };
+        sections[i].rows.push(DueRow {
             placement_id: d.placement_id.get(),
             participant_id: d.participant_id.get(),
             name: d.participant_name.clone(),
             exit_date: d.exit_date.to_string(),
             point: ctx.t(point_key(d.point)),
             due_on: d.due_on.to_string(),
-            overdue: d.due_on <= today,
-        })
-        .collect();
+        });
+    }
+    let shown = sections.iter().map(|x| x.rows.len()).sum();
     render(
         &Due {
             page: ctx.page("placements.due_title"),
-            overdue,
-            upcoming: due.len() - overdue,
-            shown: rows.len(),
-            rows,
-            horizon: REMINDER_HORIZON_DAYS,
+            intro: ctx
+                .t("placements.due_intro")
+                .replace("{window}", &FOLLOW_UP_WINDOW_DAYS.to_string())
+                .replace("{horizon}", &REMINDER_HORIZON_DAYS.to_string()),
+            sections,
+            total: due.len(),
+            shown,
         },
         ctx.lang,
     )

@@ -15,6 +15,7 @@ use vidare_domain::model::placement::{
 };
 use vidare_domain::model::procurement::PlacementType;
 use vidare_domain::{Lang, Localized};
+use vidare_store::repo::casework::DueState;
 
 use super::Ctx;
 use crate::routes::RouteDef;
@@ -197,6 +198,15 @@ pub fn point_key(p: FollowUpPoint) -> &'static str {
         FollowUpPoint::Months3 => "placements.point_3",
         FollowUpPoint::Months6 => "placements.point_6",
         FollowUpPoint::Months12 => "placements.point_12",
+    }
+}
+
+/// The anchor of each state's section on `/uppfoljningar` (the overview links to them).
+pub fn due_anchor(state: DueState) -> &'static str {
+    match state {
+        DueState::Overdue => "forsenade",
+        DueState::DueNow => "att-gora-nu",
+        DueState::Coming => "kommande",
     }
 }
 
