@@ -1546,6 +1546,95 @@ async fn following_a_placement(kind: BackendKind) {
     }
 }
 
+async fn referral_to_an_expired_agreement(kind: BackendKind) {
+    let clock = Clock::fixed(morning(d(2031, 5, 15)));
+    let app = app_at(kind, &clock).await;
+    let (pt, expired) = agreement_over(
+        &app,
+        app.org,
+        "tryckeri",
+        "Tryckeri",
+        d(2030, 1, 1),
+        d(2031, 5, 14),
+    )
+    .await;
+    let who = participant_named(&app, 12, "Ebba").await;
+    let (mut cw, csrf) = app.sign_in(RoleKind::CaseWorker).await;
+    let before = audit_len(&app).await;
+
+    // The page offers no place under it, and a forged choice is refused on the field.
+    let form = app
+        .get(
+            &mut cw,
+            &format!("/deltagare/{}/anvisa?typ={pt}", who.get()),
+        )
+        .await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    assert!(
+        form.body.contains("Inga gällande ramavtal"),
+        "{}",
+        form.body
+    );
+    assert!(!form.body.contains(&format!(
+        "name=\"agreement_id\" value=\"{}\"",
+        expired.get()
+    )));
+    let r = post(
+        &app,
+        &mut cw,
+        &csrf,
+        &format!("/deltagare/{}/anvisa", who.get()),
+        &[
+            ("typ", pt.to_string()),
+            ("agreement_id", expired.get().to_string()),
+            ("reason", "Vill arbeta med tryck".into()),
+        ],
+    )
+    .await;
+    refused_form(&r, "agreement_id", "Avtalet gäller inte på remissdatumet.");
+    // The API says the same.
+    refused_field(
+        &api(
+            &app,
+            &mut cw,
+            &csrf,
+            "POST",
+            &format!("/api/v1/participants/{}/referrals", who.get()),
+            &format!(
+                r#"{{"agreement_id":{},"reason":"Vill arbeta med tryck"}}"#,
+                expired.get()
+            ),
+        )
+        .await,
+        "agreement_id",
+        "Avtalet gäller inte",
+    );
+    assert!(app
+        .db
+        .store
+        .tenant(app.tenant)
+        .referrals_of_participant(who)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(audit_len(&app).await, before, "nothing written");
+    // The day before, it was in force.
+    clock.set(morning(d(2031, 5, 14)));
+    let r = api(
+        &app,
+        &mut cw,
+        &csrf,
+        "POST",
+        &format!("/api/v1/participants/{}/referrals", who.get()),
+        &format!(
+            r#"{{"agreement_id":{},"reason":"Vill arbeta med tryck"}}"#,
+            expired.get()
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+}
+
 /// The rows of one section of `/uppfoljningar`, by participant name in order.
 fn due_rows(html: &str, anchor: &str) -> Vec<String> {
     let marker = format!("<tr data-state=\"{anchor}\">");
@@ -1806,6 +1895,16 @@ async fn following_a_placement_sqlite() {
 #[tokio::test]
 async fn following_a_placement_postgres() {
     following_a_placement(BackendKind::Postgres).await;
+}
+
+#[tokio::test]
+async fn referral_to_an_expired_agreement_sqlite() {
+    referral_to_an_expired_agreement(BackendKind::Sqlite).await;
+}
+
+#[tokio::test]
+async fn referral_to_an_expired_agreement_postgres() {
+    referral_to_an_expired_agreement(BackendKind::Postgres).await;
 }
 
 #[tokio::test]
