@@ -19,7 +19,9 @@ use vidare_domain::orgnr::OrganisationNumber;
 use vidare_domain::period::{DateRange, YearMonth};
 use vidare_domain::personnummer::{IdentityKind, PersonalIdentityNumber};
 use vidare_store::audit::AuditFilter;
-use vidare_store::repo::casework::{AttendanceReport, PlacementTerms};
+use vidare_store::repo::casework::{
+    AttendanceReport, DueState, FollowUpReminders, HoursAndGoals, PlacementTerms,
+};
 use vidare_store::repo::placements::NewReferral;
 use vidare_store::repo::procurement::{NewAgreement, NewPlacementType};
 use vidare_store::repo::tenants::NewTenant;
@@ -728,6 +730,247 @@ async fn exits_pauses_notes_and_follow_ups(db: TestDb) {
     }
 }
 
+async fn hours_and_goals_change_while_running(db: TestDb) {
+    let fx = fixture(&db.store, "timmar").await;
+    let s = db.store.tenant(fx.tenant);
+    let p = placement(&s, &fx, 1).await;
+    let audit = audit_len(&s).await;
+
+    // Nothing to change is refused; the same values write nothing.
+    assert_eq!(
+        rule(
+            s.change_hours_and_goals(p, &HoursAndGoals::default())
+                .await
+                .unwrap_err()
+        )
+        .0,
+        "hours_per_week"
+    );
+    s.change_hours_and_goals(
+        p,
+        &HoursAndGoals {
+            hours_per_week: Some(WeeklyMinutes::new(20 * 60).unwrap()),
+            goals: Some(Some(text("Arbetsträning i snickeriet"))),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(audit_len(&s).await, audit, "no change, no entry");
+
+    // Hours alone: the goals stay; the audit entry holds before and after.
+    s.change_hours_and_goals(
+        p,
+        &HoursAndGoals {
+            hours_per_week: Some(WeeklyMinutes::new(25 * 60 + 30).unwrap()),
+            goals: None,
+        },
+    )
+    .await
+    .unwrap();
+    let now = s.get_placement(p).await.unwrap();
+    assert_eq!(now.hours_per_week.minutes(), 25 * 60 + 30);
+    assert_eq!(now.goals, Some(text("Arbetsträning i snickeriet")));
+    let entries = s
+        .audit_entries(&AuditFilter {
+            limit: 1,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let last = &entries[0];
+    assert_eq!(
+        (last.action.as_str(), last.entity.as_str()),
+        ("update", "placements")
+    );
+    assert_eq!(
+        last.entity_id.as_deref(),
+        Some(p.get().to_string().as_str())
+    );
+    let json = |s: &Option<String>| -> serde_json::Value {
+        serde_json::from_str(s.as_deref().unwrap()).unwrap()
+    };
+    assert_eq!(
+        json(&last.before_json),
+        serde_json::json!({ "weekly_minutes": 1200 })
+    );
+    assert_eq!(
+        json(&last.after_json),
+        serde_json::json!({ "weekly_minutes": 1530 })
+    );
+
+    // Goals alone, then removed.
+    s.change_hours_and_goals(
+        p,
+        &HoursAndGoals {
+            hours_per_week: None,
+            goals: Some(Some(text("Truckkort"))),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        s.get_placement(p).await.unwrap().goals,
+        Some(text("Truckkort"))
+    );
+    s.change_hours_and_goals(
+        p,
+        &HoursAndGoals {
+            hours_per_week: None,
+            goals: Some(None),
+        },
+    )
+    .await
+    .unwrap();
+    let now = s.get_placement(p).await.unwrap();
+    assert_eq!(now.goals, None);
+    assert_eq!(now.hours_per_week.minutes(), 25 * 60 + 30);
+    assert_eq!(audit_len(&s).await, audit + 3);
+
+    // Ended: refused, nothing written.
+    s.record_exit(p, d(2024, 6, 30), ExitOutcome::Other, None)
+        .await
+        .unwrap();
+    let audit = audit_len(&s).await;
+    let (field, msg) = rule(
+        s.change_hours_and_goals(
+            p,
+            &HoursAndGoals {
+                hours_per_week: Some(WeeklyMinutes::new(10 * 60).unwrap()),
+                goals: Some(Some(text("Nytt mål"))),
+            },
+        )
+        .await
+        .unwrap_err(),
+    );
+    assert_eq!(field, "hours_per_week");
+    assert!(msg.contains("avslutad"), "{msg}");
+    let now = s.get_placement(p).await.unwrap();
+    assert_eq!(
+        (now.hours_per_week.minutes(), now.goals),
+        (25 * 60 + 30, None)
+    );
+    assert_eq!(audit_len(&s).await, audit);
+    // Another tenant's placement is not found.
+    let other = fixture(&db.store, "timmar-annan").await;
+    assert!(matches!(
+        db.store
+            .tenant(other.tenant)
+            .change_hours_and_goals(
+                p,
+                &HoursAndGoals {
+                    hours_per_week: Some(WeeklyMinutes::new(600).unwrap()),
+                    goals: None,
+                },
+            )
+            .await,
+        Err(StoreError::NotFound { .. })
+    ));
+}
+
+async fn follow_up_reminders_split_due_now_from_overdue(db: TestDb) {
+    let fx = fixture(&db.store, "paminnelser").await;
+    let s = db.store.tenant(fx.tenant);
+    let p = placement(&s, &fx, 1).await;
+    let exit = s
+        .record_exit(p, d(2024, 6, 30), ExitOutcome::Other, None)
+        .await
+        .unwrap();
+    // 3 months after 30 June is 30 September.
+    let due_on = d(2024, 9, 30);
+    let state = |today| DueState::of(due_on, today);
+    assert_eq!(state(d(2024, 9, 29)), DueState::Coming);
+    assert_eq!(state(due_on), DueState::DueNow);
+    assert_eq!(state(d(2024, 10, 29)), DueState::DueNow);
+    assert_eq!(state(d(2024, 10, 30)), DueState::Overdue);
+    for (today, due_now, overdue) in [
+        (d(2024, 9, 29), 0, 0),
+        (due_on, 1, 0),
+        (d(2024, 10, 29), 1, 0),
+        (d(2024, 10, 30), 0, 1),
+        // 31 December: the 6-month point falls due, the 3-month one is overdue.
+        (d(2024, 12, 31), 1, 1),
+    ] {
+        assert_eq!(
+            s.follow_up_reminders(today).await.unwrap(),
+            FollowUpReminders { due_now, overdue },
+            "{today}"
+        );
+        let listed = s.due_follow_ups(today, 0).await.unwrap();
+        assert_eq!(
+            listed
+                .iter()
+                .filter(|f| f.state(today) == DueState::DueNow)
+                .count() as u64,
+            due_now
+        );
+        assert_eq!(
+            listed
+                .iter()
+                .filter(|f| f.state(today) == DueState::Overdue)
+                .count() as u64,
+            overdue
+        );
+    }
+    s.record_follow_up(
+        exit,
+        FollowUpPoint::Months3,
+        d(2024, 11, 2),
+        FollowUpStatus::Unemployed,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        s.follow_up_reminders(d(2024, 12, 31)).await.unwrap(),
+        FollowUpReminders {
+            due_now: 1,
+            overdue: 0
+        }
+    );
+}
+
+async fn coming_agreements_are_listed_after_those_in_force(db: TestDb) {
+    let fx = fixture(&db.store, "kommande").await;
+    let s = db.store.tenant(fx.tenant);
+    let current = s.get_agreement(fx.agreement).await.unwrap();
+    let coming = s
+        .insert_agreement(&NewAgreement {
+            round_id: None,
+            lot_id: None,
+            organisation_id: fx.org,
+            placement_type_id: current.placement_type_id,
+            capacity: 7,
+            price_per_month: Money::from_kronor(3_500),
+            period: DateRange::new(d(2025, 1, 1), Some(d(2026, 12, 31))).unwrap(),
+            rank: Some(1),
+            absence_rule: AbsenceRule::DeductUnexcused,
+            signed_on: None,
+        })
+        .await
+        .unwrap();
+    let listed = s
+        .current_and_coming_agreements(d(2024, 6, 1), fx.org)
+        .await
+        .unwrap();
+    let ids: Vec<AgreementId> = listed.iter().map(|a| a.agreement.id).collect();
+    // The expired one and the other supplier's are left out.
+    assert_eq!(ids, [fx.agreement, coming]);
+    assert_eq!((listed[1].used, listed[1].free()), (0, 7));
+    // Once it is in force it is simply current; the old one has ended.
+    let listed = s
+        .current_and_coming_agreements(d(2025, 1, 1), fx.org)
+        .await
+        .unwrap();
+    let ids: Vec<AgreementId> = listed.iter().map(|a| a.agreement.id).collect();
+    assert_eq!(ids, [coming]);
+    // The free places offered to case workers stay those in force.
+    assert!(s
+        .free_places(d(2024, 6, 1), None, Some(fx.org))
+        .await
+        .unwrap()
+        .iter()
+        .all(|a| a.agreement.id != coming));
+}
+
 async fn pseudonyms_are_stable_per_tenant(db: TestDb) {
     let a = fixture(&db.store, "pseudo-a").await;
     let b = fixture(&db.store, "pseudo-b").await;
@@ -901,6 +1144,9 @@ both!(
     the_supplier_accepts_or_declines_its_own_referrals,
     attendance_rules_hold_and_nothing_is_half_written,
     exits_pauses_notes_and_follow_ups,
+    hours_and_goals_change_while_running,
+    follow_up_reminders_split_due_now_from_overdue,
+    coming_agreements_are_listed_after_those_in_force,
     pseudonyms_are_stable_per_tenant,
     register_search_export_and_anonymise,
 );

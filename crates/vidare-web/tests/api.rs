@@ -9,8 +9,11 @@ use axum::http::{header, Request, StatusCode};
 use chrono::NaiveDate;
 use serde_json::{json, Value};
 use support::{Browser, Reply, TestApp};
-use vidare_domain::ids::{OrganisationId, ParticipantId, TenantId};
+use vidare_domain::ids::{OrganisationId, ParticipantId, PlacementId, TenantId};
 use vidare_domain::model::organisation::{LegalForm, NewOrganisation};
+use vidare_domain::model::placement::{
+    ExitOutcome, FollowUpPoint, FollowUpStatus, NoteKind, WeeklyMinutes,
+};
 use vidare_domain::model::procurement::{
     AbsenceRule, ContractKind, ContractPeriod, CpvCode, LegalBasis, RoundStatus,
 };
@@ -21,6 +24,7 @@ use vidare_domain::orgnr::OrganisationNumber;
 use vidare_domain::period::DateRange;
 use vidare_domain::personnummer::{IdentityKind, PersonalIdentityNumber};
 use vidare_store::repo::auth::secret_hash;
+use vidare_store::repo::placements::NewPlacement;
 use vidare_store::repo::procurement::{NewAgreement, NewLot, NewPlacementType, NewRound};
 use vidare_store::repo::tenants::NewTenant;
 use vidare_store::BackendKind;
@@ -877,6 +881,238 @@ async fn participant_reads_are_logged(kind: BackendKind) {
         .contains(&digits[8..]));
 }
 
+/// A placement of `who` under a fresh agreement of the test supplier.
+async fn placement_of(
+    app: &TestApp,
+    who: ParticipantId,
+    code: &str,
+    start: NaiveDate,
+) -> PlacementId {
+    let s = app.db.store.tenant(app.tenant);
+    let pt = s
+        .insert_placement_type(&NewPlacementType {
+            code: Slug::parse(code).unwrap(),
+            name_sv: Text::parse(code).unwrap(),
+            name_en: Text::parse(code).unwrap(),
+        })
+        .await
+        .unwrap();
+    let agreement = s
+        .insert_agreement(&NewAgreement {
+            round_id: None,
+            lot_id: None,
+            organisation_id: app.org,
+            placement_type_id: pt,
+            capacity: 5,
+            price_per_month: Money::from_kronor(4_000),
+            period: DateRange::new(d(2024, 1, 1), Some(d(2026, 12, 31))).unwrap(),
+            rank: Some(1),
+            absence_rule: AbsenceRule::DeductUnexcused,
+            signed_on: None,
+        })
+        .await
+        .unwrap();
+    s.insert_placement(&NewPlacement {
+        referral_id: None,
+        participant_id: who,
+        agreement_id: agreement,
+        start,
+        planned_end: start + chrono::Days::new(180),
+        hours_per_week: WeeklyMinutes::new(20 * 60).unwrap(),
+        goals: Some(Text::parse("Arbetsträning").unwrap()),
+    })
+    .await
+    .unwrap()
+}
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).unwrap()
+}
+
+async fn right_of_access_export(kind: BackendKind) {
+    let app = TestApp::new(kind).await;
+    let s = app.db.store.tenant(app.tenant);
+    let case_worker = token(&app, app.tenant, Role::CaseWorker, "handlaggning").await;
+    let register = |pnr: String| {
+        let app = &app;
+        let case_worker = case_worker.clone();
+        async move {
+            let r = post(
+                app,
+                &case_worker,
+                "/api/v1/participants",
+                &participant_body(&pnr),
+            )
+            .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+            ParticipantId(json_of(&r)["data"]["id"].as_i64().unwrap())
+        }
+    };
+    let pnr = personnummer(457);
+    let other_pnr = personnummer(458);
+    let id = register(pnr.clone()).await;
+    let other = register(other_pnr.clone()).await;
+
+    // Two placements: one ended, with a note, an exit and a follow-up; one running,
+    // with a three-party meeting and a pause. Another participant has a note of its own.
+    let ended = placement_of(&app, id, "kafe", d(2024, 1, 15)).await;
+    s.add_placement_note(
+        ended,
+        NoteKind::Progress,
+        d(2024, 2, 1),
+        None,
+        &Text::parse("Kommer i tid till kaféet").unwrap(),
+    )
+    .await
+    .unwrap();
+    let exit = s
+        .record_exit(
+            ended,
+            d(2024, 5, 31),
+            ExitOutcome::WorkUnsubsidised,
+            Some(&Text::parse("Anställningsavtal").unwrap()),
+        )
+        .await
+        .unwrap();
+    s.record_follow_up(
+        exit,
+        FollowUpPoint::Months3,
+        d(2024, 9, 2),
+        FollowUpStatus::Employed,
+    )
+    .await
+    .unwrap();
+    let running = placement_of(&app, id, "snickeri", d(2024, 10, 1)).await;
+    s.add_placement_note(
+        running,
+        NoteKind::Meeting,
+        d(2024, 10, 20),
+        Some(&Text::parse("Deltagaren, handledare, handläggare").unwrap()),
+        &Text::parse("Mål: maskinsnickeri").unwrap(),
+    )
+    .await
+    .unwrap();
+    s.pause_placement(
+        running,
+        d(2024, 11, 4),
+        Some(&Text::parse("Sjukskriven").unwrap()),
+    )
+    .await
+    .unwrap();
+    let elsewhere = placement_of(&app, other, "tryckeri", d(2024, 3, 1)).await;
+    s.add_placement_note(
+        elsewhere,
+        NoteKind::Progress,
+        d(2024, 3, 5),
+        None,
+        &Text::parse("Annans anteckning").unwrap(),
+    )
+    .await
+    .unwrap();
+    let path = format!("/api/v1/participants/{id}/record");
+    let logged = |who: ParticipantId| {
+        let s = &s;
+        async move { s.access_entries(Some(who), None, 1000, 0).await.unwrap() }
+    };
+    let reads_before = logged(id).await.len();
+
+    let r = get(&app, &case_worker, &path).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let data = &json_of(&r)["data"];
+    let digits = |p: &str| p.chars().filter(char::is_ascii_digit).collect::<String>();
+    assert_eq!(data["participant"]["id"], id.get());
+    assert_eq!(data["participant"]["personal_number"], digits(&pnr));
+    assert_eq!(data["participant"]["first_name"], "Test");
+    let placements = data["placements"].as_array().unwrap();
+    assert_eq!(placements.len(), 2, "{data}");
+    let of = |pid: PlacementId| {
+        placements
+            .iter()
+            .find(|p| p["placement"]["id"] == pid.get())
+            .unwrap_or_else(|| panic!("placement {pid:?} missing: {data}"))
+    };
+    let first = of(ended);
+    assert_eq!(first["organisation_name"], "Egen ek. för.");
+    assert_eq!(first["notes"][0]["body"], "Kommer i tid till kaféet");
+    assert_eq!(first["exit"]["outcome"], "work_unsubsidised");
+    assert_eq!(first["exit"]["evidence"], "Anställningsavtal");
+    assert_eq!(first["follow_ups"][0]["point"], "3");
+    assert_eq!(first["follow_ups"][0]["status"], "employed");
+    let second = of(running);
+    assert_eq!(second["notes"][0]["kind"], "meeting");
+    assert_eq!(
+        second["notes"][0]["attendees"],
+        "Deltagaren, handledare, handläggare"
+    );
+    assert_eq!(second["pauses"][0]["reason"], "Sjukskriven");
+    assert_eq!(second["exit"], Value::Null);
+    // The reads of the data so far are part of the answer.
+    assert!(data["access_log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["purpose"] == "registration"));
+    // Nothing of anyone else.
+    assert!(!r.body.contains("Annans anteckning"));
+    assert!(!r.body.contains(&digits(&other_pnr)) && !r.body.contains(&other_pnr));
+
+    // The export is itself a read, logged with its purpose and route, and audited.
+    let reads = logged(id).await;
+    assert_eq!(reads.len(), reads_before + 1);
+    let export = reads
+        .iter()
+        .find(|e| e.purpose == "right_of_access_export")
+        .expect("the export is logged");
+    assert_eq!(export.actor, "token:handlaggning");
+    assert_eq!(export.route.as_deref(), Some(path.as_str()));
+    assert!(logged(other)
+        .await
+        .iter()
+        .all(|e| e.purpose != "right_of_access_export"));
+    let audit = s
+        .audit_entries(&vidare_store::audit::AuditFilter {
+            entity: Some("participants".into()),
+            entity_id: Some(id.to_string()),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(audit.iter().any(|e| e.action == "export"), "{audit:?}");
+
+    // Suppliers, researchers and management are refused, and nothing is logged.
+    for (role, name) in [
+        (
+            Role::SupplierUser {
+                organisation_id: app.org,
+            },
+            "leverantor",
+        ),
+        (Role::Researcher, "forskare"),
+        (Role::Management, "ledning"),
+        (Role::ProcurementOfficer, "upphandlare"),
+    ] {
+        let t = token(&app, app.tenant, role, name).await;
+        let r = get(&app, &t, &path).await;
+        problem(&r, StatusCode::FORBIDDEN);
+        assert!(!r.body.contains("Kommer i tid"), "{name}");
+    }
+    assert_eq!(
+        logged(id).await.len(),
+        reads_before + 1,
+        "refusals are not reads"
+    );
+    // Another tenant's case worker, or an unknown id, finds nothing.
+    let (t2, _) = second_tenant(&app).await;
+    let theirs = token(&app, t2, Role::CaseWorker, "annan").await;
+    problem(&get(&app, &theirs, &path).await, StatusCode::NOT_FOUND);
+    problem(
+        &get(&app, &case_worker, "/api/v1/participants/999999/record").await,
+        StatusCode::NOT_FOUND,
+    );
+    assert_eq!(logged(id).await.len(), reads_before + 1);
+}
+
 macro_rules! both {
     ($($name:ident),*) => {
         mod sqlite { $( #[tokio::test] async fn $name() { super::$name(vidare_store::BackendKind::Sqlite).await } )* }
@@ -894,5 +1130,6 @@ both!(
     session_posts_need_the_csrf_header,
     suppliers_see_only_their_own,
     rounds_come_with_their_lots,
-    participant_reads_are_logged
+    participant_reads_are_logged,
+    right_of_access_export
 );

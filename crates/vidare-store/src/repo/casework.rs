@@ -119,6 +119,14 @@ pub struct PlacementTerms {
     pub goals: Option<Text>,
 }
 
+/// A change of a running placement's hours per week and goals; what is `None` stays.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct HoursAndGoals {
+    pub hours_per_week: Option<WeeklyMinutes>,
+    /// `Some(None)` removes the goals.
+    pub goals: Option<Option<Text>>,
+}
+
 /// A progress note or a three-party meeting.
 #[derive(Debug, Clone, Serialize)]
 pub struct PlacementNote {
@@ -191,6 +199,66 @@ pub struct DueFollowUp {
     pub exit_date: NaiveDate,
     pub point: FollowUpPoint,
     pub due_on: NaiveDate,
+}
+
+/// Days a follow-up stays *due now* after its due date, the window in which it should be
+/// made; from then on it is *overdue*.
+pub const FOLLOW_UP_WINDOW_DAYS: u32 = 30;
+
+/// Where a follow-up not yet recorded stands on a day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DueState {
+    /// Its due date passed [`FOLLOW_UP_WINDOW_DAYS`] or more days ago.
+    Overdue,
+    /// Its due date has come, less than [`FOLLOW_UP_WINDOW_DAYS`] days ago.
+    DueNow,
+    /// Its due date is still ahead.
+    Coming,
+}
+
+impl DueState {
+    /// The state of a follow-up due on `due_on`, seen on `today`.
+    pub fn of(due_on: NaiveDate, today: NaiveDate) -> DueState {
+        if due_on > today {
+            DueState::Coming
+        } else if due_on <= overdue_cutoff(today) {
+            DueState::Overdue
+        } else {
+            DueState::DueNow
+        }
+    }
+
+    /// `overdue`, `due_now` or `coming`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DueState::Overdue => "overdue",
+            DueState::DueNow => "due_now",
+            DueState::Coming => "coming",
+        }
+    }
+}
+
+/// The latest due date that is overdue on `today`.
+fn overdue_cutoff(today: NaiveDate) -> NaiveDate {
+    today
+        .checked_sub_days(chrono::Days::new(u64::from(FOLLOW_UP_WINDOW_DAYS)))
+        .unwrap_or(NaiveDate::MIN)
+}
+
+impl DueFollowUp {
+    /// Where it stands on `today`.
+    pub fn state(&self, today: NaiveDate) -> DueState {
+        DueState::of(self.due_on, today)
+    }
+}
+
+/// How many follow-ups not yet recorded are due now and overdue on a day (see
+/// [`DueState`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct FollowUpReminders {
+    pub due_now: u64,
+    pub overdue: u64,
 }
 
 /// Everything stored about one participant: what a right-of-access request is answered
@@ -422,7 +490,41 @@ impl Scoped<'_> {
         placement_type: Option<PlacementTypeId>,
         organisation: Option<OrganisationId>,
     ) -> Result<Vec<AgreementPlaces>, StoreError> {
-        let agreements = self.agreements_in_force(date, organisation).await?;
+        let agreements = self
+            .agreements_in_force(date, organisation)
+            .await?
+            .into_iter()
+            .filter(|a| placement_type.is_none_or(|t| a.placement_type_id == t))
+            .collect();
+        self.places_of(agreements, date).await
+    }
+
+    /// One supplier's agreements in force on `date` or starting later (the ended ones
+    /// are left out), with their places on `date`: those in force first, as
+    /// [`Scoped::free_places`] orders them, then the coming ones by start.
+    pub async fn current_and_coming_agreements(
+        &self,
+        date: NaiveDate,
+        organisation: OrganisationId,
+    ) -> Result<Vec<AgreementPlaces>, StoreError> {
+        let mut agreements = self.agreements_in_force(date, Some(organisation)).await?;
+        let mut coming: Vec<FrameworkAgreement> = self
+            .list_agreements()
+            .await?
+            .into_iter()
+            .filter(|a| a.organisation_id == organisation && a.period.start() > date)
+            .collect();
+        coming.sort_by_key(|a| (a.period.start(), a.placement_type_id, a.id));
+        agreements.extend(coming);
+        self.places_of(agreements, date).await
+    }
+
+    /// The places of `agreements` on `date`, in their order.
+    async fn places_of(
+        &self,
+        agreements: Vec<FrameworkAgreement>,
+        date: NaiveDate,
+    ) -> Result<Vec<AgreementPlaces>, StoreError> {
         let (used, pending, names): (Counts, Counts, Vec<(i64, String)>) =
             with_pool!(self, |pool| {
                 let used = sqlx::query_as(
@@ -452,7 +554,6 @@ impl Scoped<'_> {
         let names: HashMap<i64, String> = names.into_iter().collect();
         Ok(agreements
             .into_iter()
-            .filter(|a| placement_type.is_none_or(|t| a.placement_type_id == t))
             .map(|a| AgreementPlaces {
                 organisation_name: names
                     .get(&a.organisation_id.get())
@@ -960,6 +1061,75 @@ impl Scoped<'_> {
         Ok(())
     }
 
+    /// Changes a running placement's hours per week and goals, in one transaction with
+    /// its audit entry (the changed values before and after). A change to what is
+    /// already stored writes nothing. An ended placement is refused on
+    /// `hours_per_week`, also when it ended after it was read.
+    pub async fn change_hours_and_goals(
+        &self,
+        placement: PlacementId,
+        change: &HoursAndGoals,
+    ) -> Result<(), StoreError> {
+        let p = self.get_placement(placement).await?;
+        if p.period.end().is_some() {
+            return Err(ended("hours_per_week"));
+        }
+        if change.hours_per_week.is_none() && change.goals.is_none() {
+            return Err(RuleViolation::new(
+                "hours_per_week",
+                "Ange nya timmar per vecka eller nya mål.",
+                "Give new hours per week or new goals.",
+            )
+            .into());
+        }
+        let hours = change.hours_per_week.unwrap_or(p.hours_per_week);
+        let goals = match &change.goals {
+            Some(g) => g.clone(),
+            None => p.goals.clone(),
+        };
+        let mut before = serde_json::Map::new();
+        let mut after = serde_json::Map::new();
+        if hours != p.hours_per_week {
+            before.insert("weekly_minutes".into(), p.hours_per_week.minutes().into());
+            after.insert("weekly_minutes".into(), hours.minutes().into());
+        }
+        if goals != p.goals {
+            before.insert("goals".into(), serde_json::json!(p.goals));
+            after.insert("goals".into(), serde_json::json!(goals));
+        }
+        if after.is_empty() {
+            return Ok(());
+        }
+        with_tx!(self, |tx| {
+            let n = sqlx::query(
+                "UPDATE placements SET weekly_minutes = $1, goals = $2 \
+                 WHERE tenant_id = $3 AND id = $4 AND end_date IS NULL",
+            )
+            .bind(int(hours.minutes()))
+            .bind(goals.as_ref().map(|g| g.as_str()))
+            .bind(self.tid())
+            .bind(placement.get())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n == 0 {
+                // Ended by someone else meanwhile.
+                return Err(ended("hours_per_week"));
+            }
+            crate::audit_append!(
+                tx,
+                self,
+                Change::update(
+                    "placements",
+                    placement.get(),
+                    &serde_json::Value::Object(before),
+                    &serde_json::Value::Object(after),
+                )
+            );
+        });
+        Ok(())
+    }
+
     /// A supplier's placements running at some point in `month`, with the participants'
     /// names and pseudonyms and the month's attendance if reported.
     pub async fn attendance_lines(
@@ -1249,6 +1419,21 @@ impl Scoped<'_> {
         let n = self.count_due_follow_ups_uncached(today).await?;
         self.store().due_counts().put(key, stamp, n);
         Ok(n)
+    }
+
+    /// How many follow-ups not yet recorded are due now and how many are overdue on
+    /// `today` (the overview's reminder): two counts of [`Scoped::count_due_follow_ups`],
+    /// by today and by the last overdue due date, so both are kept like it.
+    pub async fn follow_up_reminders(
+        &self,
+        today: NaiveDate,
+    ) -> Result<FollowUpReminders, StoreError> {
+        let due = self.count_due_follow_ups(today).await?;
+        let overdue = self.count_due_follow_ups(overdue_cutoff(today)).await?;
+        Ok(FollowUpReminders {
+            due_now: due.saturating_sub(overdue),
+            overdue,
+        })
     }
 
     /// [`Scoped::count_due_follow_ups`] from the database.

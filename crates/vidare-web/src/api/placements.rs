@@ -22,7 +22,7 @@ use vidare_domain::model::placement::{
 use vidare_domain::model::Text;
 use vidare_domain::period::YearMonth;
 use vidare_domain::Lang;
-use vidare_store::repo::casework::{AttendanceReport, PlacementTerms};
+use vidare_store::repo::casework::{AttendanceReport, HoursAndGoals, PlacementTerms};
 use vidare_store::repo::placements::NewReferral;
 use vidare_store::{Change, StoreError};
 
@@ -54,6 +54,11 @@ pub fn routes() -> Vec<RouteDef> {
             "/api/v1/placements/{id}/planned-end",
             access::CASE_WORK,
             planned_end,
+        ),
+        RouteDef::post(
+            "/api/v1/placements/{id}/hours-and-goals",
+            access::CASE_WORK,
+            hours_and_goals,
         ),
         RouteDef::post("/api/v1/placements/{id}/exit", access::CASE_WORK, exit),
         RouteDef::post(
@@ -103,8 +108,8 @@ pub fn routes() -> Vec<RouteDef> {
 #[derive(OpenApi)]
 #[openapi(
     paths(
-        free_places, refer, record, placement, add_note, pause, resume, planned_end, exit,
-        follow_up, due, month_status, approve, portal_referrals, accept, decline,
+        free_places, refer, record, placement, add_note, pause, resume, planned_end,
+        hours_and_goals, exit, follow_up, due, month_status, approve, portal_referrals, accept, decline,
         portal_attendance, submit
     ),
     tags(
@@ -158,6 +163,18 @@ fn own(caller: &Caller) -> Result<OrganisationId, ApiError> {
         .role
         .organisation_id()
         .ok_or_else(|| caller.not_found())
+}
+
+/// A store refusal named by the body's field: the store names the field as the pages
+/// do (`pause_start`, `resume_on`, …).
+fn renamed(e: StoreError, from: &str, to: &'static str) -> StoreError {
+    match e {
+        StoreError::Rule(mut v) if v.field == from => {
+            v.field = to;
+            StoreError::Rule(v)
+        }
+        other => other,
+    }
 }
 
 /// What a successful change answers.
@@ -556,7 +573,7 @@ pub(super) async fn pause(
     let pause = s
         .pause_placement(PlacementId(id), start, reason.as_ref())
         .await
-        .map_err(|e| caller.store_error(e))?;
+        .map_err(|e| caller.store_error(renamed(e, "pause_start", "start")))?;
     Ok(created(format!("/api/v1/placements/{id}"), pause))
 }
 
@@ -593,7 +610,7 @@ pub(super) async fn resume(
     let s = caller.scoped(state.store());
     s.resume_placement(PlacementId(id), on)
         .await
-        .map_err(|e| caller.store_error(e))?;
+        .map_err(|e| caller.store_error(renamed(e, "resume_on", "date")))?;
     Ok(ok(id))
 }
 
@@ -622,7 +639,62 @@ pub(super) async fn planned_end(
     let s = caller.scoped(state.store());
     s.change_planned_end(PlacementId(id), on)
         .await
-        .map_err(|e| caller.store_error(e))?;
+        .map_err(|e| caller.store_error(renamed(e, "planned_end", "date")))?;
+    Ok(ok(id))
+}
+
+/// New hours per week and goals of a running placement; a field left out (or `null`)
+/// keeps its value.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HoursAndGoalsIn {
+    /// Minutes per week, 60–3600 (1–60 hours).
+    #[schema(minimum = 60, maximum = 3600)]
+    pub minutes_per_week: Option<u32>,
+    /// The placement's goals; an empty string removes them.
+    pub goals: Option<String>,
+}
+
+/// Change hours per week and goals
+///
+/// Changes what a running placement's hours per week and goals are, in one transaction
+/// with the audit entry (before and after). At least one field is required; an ended
+/// placement is refused.
+#[utoipa::path(post, path = "/api/v1/placements/{id}/hours-and-goals", tag = "placements", operation_id = "change_hours_and_goals",
+    params(("id" = i64, Path, description = "The placement's id.")),
+    request_body = HoursAndGoalsIn,
+    responses(
+        (status = 200, description = "Changed.", body = DoneItem),
+        (status = 404, description = "No such placement.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "A field is invalid (`minutes_per_week` outside 60–3600, goals too long), neither field is given, or the placement has ended.", body = ProblemDoc, content_type = "application/problem+json"),
+    ))]
+pub(super) async fn hours_and_goals(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(b): ApiJson<HoursAndGoalsIn>,
+) -> Result<Response, ApiError> {
+    let lang = caller.lang;
+    let mut p = Problems::new(lang);
+    let hours = b
+        .minutes_per_week
+        .and_then(|m| p.parse("minutes_per_week", WeeklyMinutes::new(m)));
+    let goals = match b.goals {
+        None => None,
+        Some(g) if g.trim().is_empty() => Some(None),
+        Some(g) => p.parse("goals", Text::parse_max(&g, 2000)).map(Some),
+    };
+    p.finish()?;
+    let s = caller.scoped(state.store());
+    s.change_hours_and_goals(
+        PlacementId(id),
+        &HoursAndGoals {
+            hours_per_week: hours,
+            goals,
+        },
+    )
+    .await
+    .map_err(|e| caller.store_error(renamed(e, "hours_per_week", "minutes_per_week")))?;
     Ok(ok(id))
 }
 
@@ -755,7 +827,12 @@ pub struct DueOut {
     /// `3`, `6` or `12`.
     pub point: String,
     pub due_on: NaiveDate,
+    /// Whether the due date has come (`state` is `due_now` or `overdue`).
     pub overdue: bool,
+    /// `overdue` (due 30 days ago or more), `due_now` (due, less than 30 days ago) or
+    /// `coming`.
+    #[schema(example = "due_now")]
+    pub state: String,
 }
 
 envelopes!(list DueOut => DueList);
@@ -810,6 +887,7 @@ pub(super) async fn due(
         data: due
             .into_iter()
             .map(|d| DueOut {
+                state: d.state(today).as_str().to_string(),
                 participant_id: d.participant_id.get(),
                 participant_name: d.participant_name,
                 placement_id: d.placement_id.get(),

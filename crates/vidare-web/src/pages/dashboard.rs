@@ -1,11 +1,14 @@
 //! The overview each role lands on after sign-in: aggregates only (counts), so every
-//! signed-in role may see it; a supplier sees its own organisation's figures.
+//! signed-in role may see it; a supplier sees its own organisation's figures, and those
+//! who do case work see how many follow-ups are due now and overdue, with links to them.
 
 use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use vidare_domain::model::tenant::Role;
+use vidare_store::repo::casework::{DueState, FollowUpReminders};
 
+use super::placements::due_anchor;
 use super::{render, Ctx, Page};
 use crate::routes::{access, RouteDef};
 use crate::AppState;
@@ -19,6 +22,10 @@ pub(super) fn routes() -> Vec<RouteDef> {
 struct Dashboard {
     page: Page,
     figures: Vec<(&'static str, String)>,
+    /// Follow-ups to make, for those who do case work.
+    follow_ups: Option<FollowUpReminders>,
+    due_now_anchor: &'static str,
+    overdue_anchor: &'static str,
 }
 
 async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> Response {
@@ -57,14 +64,22 @@ async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> Response {
                 ]);
             }
         }
-        Ok::<_, vidare_store::StoreError>(figures)
+        let follow_ups = if access::CASE_WORK.allows(Some(who)) {
+            Some(s.follow_up_reminders(today).await?)
+        } else {
+            None
+        };
+        Ok::<_, vidare_store::StoreError>((figures, follow_ups))
     }
     .await;
     match figures {
-        Ok(figures) => render(
+        Ok((figures, follow_ups)) => render(
             &Dashboard {
                 page: ctx.page("dashboard.title"),
                 figures,
+                follow_ups,
+                due_now_anchor: due_anchor(DueState::DueNow),
+                overdue_anchor: due_anchor(DueState::Overdue),
             },
             ctx.lang,
         ),

@@ -1,8 +1,9 @@
 //! Case work: referring a participant to a supplier with free places, following the
-//! placement (notes, three-party meetings, pauses, planned end), ending it with an
-//! outcome code, recording follow-ups, the reminders of follow-ups that fall due, and the
-//! export of one participant's data (right of access). Every page that shows personal
-//! data writes the access log first.
+//! placement (notes, three-party meetings, pauses, planned end, hours per week and
+//! goals), ending it with an outcome code, recording follow-ups, the reminders of
+//! follow-ups that fall due (overdue, due now, coming), and the export of one
+//! participant's data (right of access). Every page that shows personal data writes the
+//! access log first.
 
 use std::collections::HashMap;
 
@@ -16,12 +17,13 @@ use vidare_domain::ids::{AgreementId, ExitId, ParticipantId, PlacementId, Placem
 use vidare_domain::model::placement::{ExitOutcome, FollowUpPoint, FollowUpStatus, NoteKind};
 use vidare_domain::model::Text;
 use vidare_domain::Localized;
+use vidare_store::repo::casework::{DueState, HoursAndGoals, FOLLOW_UP_WINDOW_DAYS};
 use vidare_store::repo::placements::NewReferral;
 use vidare_store::{Change, StoreError};
 
 use super::{
-    follow_up_status_key, hours_sv, note_kind_key, outcome_name, point_key, req_date, type_name,
-    FieldErrors, Values,
+    due_anchor, follow_up_status_key, hours_sv, note_kind_key, outcome_name, point_key, req_date,
+    req_weekly_hours, type_name, FieldErrors, Values,
 };
 use crate::pages::{render, Ctx, Page};
 use crate::routes::{access, RouteDef};
@@ -48,6 +50,11 @@ pub(super) fn routes() -> Vec<RouteDef> {
             "/placeringar/{id}/planerat-slut",
             access::CASE_WORK,
             planned_end,
+        ),
+        RouteDef::post(
+            "/placeringar/{id}/timmar-och-mal",
+            access::CASE_WORK,
+            hours_and_goals,
         ),
         RouteDef::post("/placeringar/{id}/avslut", access::CASE_WORK, end),
         RouteDef::post(
@@ -421,6 +428,7 @@ fn notice_of(done: Option<&str>) -> Option<&'static str> {
         Some("paus") => Some("placements.paused_notice"),
         Some("aterupptagen") => Some("placements.resumed_notice"),
         Some("slut") => Some("placements.planned_end_saved"),
+        Some("timmar-och-mal") => Some("placements.hours_goals_saved"),
         Some("avslutad") => Some("placements.exit_saved"),
         Some("uppfoljning") => Some("placements.follow_up_saved"),
         _ => None,
@@ -469,6 +477,12 @@ async fn show_page(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let lang = ctx.lang;
+    // The hours-and-goals form starts from what is stored.
+    let mut v = v;
+    v.0.entry("hours_per_week".into())
+        .or_insert_with(|| hours_sv(p.hours_per_week.minutes()));
+    v.0.entry("goals".into())
+        .or_insert_with(|| p.goals.as_ref().map(|g| g.to_string()).unwrap_or_default());
     let open_points = match &exit {
         Some(e) => FollowUpPoint::ALL
             .iter()
@@ -752,6 +766,49 @@ async fn planned_end(
     finish(&state, &ctx, id, v, errors, result, "slut", "planned_end").await
 }
 
+/// Longest goals accepted (as when the supplier accepts the referral).
+const MAX_GOALS: usize = 2000;
+
+async fn hours_and_goals(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    let v = Values(f);
+    let mut errors = FieldErrors::default();
+    let hours = req_weekly_hours(&mut errors, &ctx, "hours_per_week", v.get("hours_per_week"));
+    // The form shows the goals as they are: emptied, they are removed.
+    let goals = opt_text(&mut errors, &ctx, "goals", v.get("goals"), MAX_GOALS);
+    let result = match (hours, errors.is_empty()) {
+        (Some(hours), true) => {
+            let s = ctx.who().scoped(state.store());
+            Some(
+                s.change_hours_and_goals(
+                    PlacementId(id),
+                    &HoursAndGoals {
+                        hours_per_week: Some(hours),
+                        goals: Some(goals),
+                    },
+                )
+                .await,
+            )
+        }
+        _ => None,
+    };
+    finish(
+        &state,
+        &ctx,
+        id,
+        v,
+        errors,
+        result,
+        "timmar-och-mal",
+        "hours_per_week",
+    )
+    .await
+}
+
 async fn end(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -857,23 +914,33 @@ struct DueRow {
     exit_date: String,
     point: &'static str,
     due_on: String,
-    overdue: bool,
+}
+
+/// One state's follow-ups on the reminders page.
+struct DueSection {
+    /// The heading's anchor, which the overview links to.
+    anchor: &'static str,
+    title: &'static str,
+    /// All of this state, shown or not.
+    count: usize,
+    rows: Vec<DueRow>,
 }
 
 #[derive(Template)]
 #[template(path = "placements/follow_ups.html")]
 struct Due {
     page: Page,
-    overdue: usize,
-    upcoming: usize,
-    rows: Vec<DueRow>,
+    intro: String,
+    sections: Vec<DueSection>,
+    total: usize,
     shown: usize,
-    horizon: u32,
 }
 
 /// Rows shown at most; the counts cover all.
 const MAX_DUE_ROWS: usize = 200;
 
+/// `GET /uppfoljningar`: the follow-ups not yet recorded, overdue, due now and coming
+/// within [`REMINDER_HORIZON_DAYS`], each by due date.
 async fn due(State(state): State<AppState>, ctx: Ctx) -> Response {
     let s = ctx.who().scoped(state.store());
     let today = state.today();
@@ -895,28 +962,46 @@ async fn due(State(state): State<AppState>, ctx: Ctx) -> Response {
         Ok(d) => d,
         Err(e) => return ctx.store_error(e).into_response(),
     };
-    let overdue = due.iter().filter(|d| d.due_on <= today).count();
-    let rows: Vec<DueRow> = due
-        .iter()
-        .take(MAX_DUE_ROWS)
-        .map(|d| DueRow {
+    let mut sections: Vec<DueSection> = [
+        (DueState::Overdue, "placements.due_overdue_title"),
+        (DueState::DueNow, "placements.due_now_title"),
+        (DueState::Coming, "placements.due_coming_title"),
+    ]
+    .into_iter()
+    .map(|(st, key)| DueSection {
+        anchor: due_anchor(st),
+        title: ctx.t(key),
+        count: due.iter().filter(|d| d.state(today) == st).count(),
+        rows: Vec::new(),
+    })
+    .collect();
+    // Already in due-date order, so the most overdue are the ones shown.
+    for d in due.iter().take(MAX_DUE_ROWS) {
+        let i = match d.state(today) {
+            DueState::Overdue => 0,
+            DueState::DueNow => 1,
+            DueState::Coming => 2,
+        };
+        sections[i].rows.push(DueRow {
             placement_id: d.placement_id.get(),
             participant_id: d.participant_id.get(),
             name: d.participant_name.clone(),
             exit_date: d.exit_date.to_string(),
             point: ctx.t(point_key(d.point)),
             due_on: d.due_on.to_string(),
-            overdue: d.due_on <= today,
-        })
-        .collect();
+        });
+    }
+    let shown = sections.iter().map(|x| x.rows.len()).sum();
     render(
         &Due {
             page: ctx.page("placements.due_title"),
-            overdue,
-            upcoming: due.len() - overdue,
-            shown: rows.len(),
-            rows,
-            horizon: REMINDER_HORIZON_DAYS,
+            intro: ctx
+                .t("placements.due_intro")
+                .replace("{window}", &FOLLOW_UP_WINDOW_DAYS.to_string())
+                .replace("{horizon}", &REMINDER_HORIZON_DAYS.to_string()),
+            sections,
+            total: due.len(),
+            shown,
         },
         ctx.lang,
     )

@@ -10,9 +10,12 @@ mod portal;
 
 use chrono::NaiveDate;
 use vidare_domain::ids::PlacementTypeId;
-use vidare_domain::model::placement::{ExitOutcome, FollowUpPoint, FollowUpStatus, NoteKind};
+use vidare_domain::model::placement::{
+    ExitOutcome, FollowUpPoint, FollowUpStatus, NoteKind, WeeklyMinutes,
+};
 use vidare_domain::model::procurement::PlacementType;
-use vidare_domain::Lang;
+use vidare_domain::{Lang, Localized};
+use vidare_store::repo::casework::DueState;
 
 use super::Ctx;
 use crate::routes::RouteDef;
@@ -107,6 +110,32 @@ pub fn parse_hours(v: &str) -> Result<Option<u32>, ()> {
     Ok(Some(h * 60 + f))
 }
 
+/// A required hours-per-week field (`20`, `20,5`), 1–60 hours.
+pub fn req_weekly_hours(
+    errors: &mut FieldErrors,
+    ctx: &Ctx,
+    field: &str,
+    v: &str,
+) -> Option<WeeklyMinutes> {
+    match parse_hours(v) {
+        Ok(Some(m)) => match WeeklyMinutes::new(m) {
+            Ok(w) => Some(w),
+            Err(e) => {
+                errors.add(field, e.message(ctx.lang));
+                None
+            }
+        },
+        Ok(None) => {
+            errors.add(field, ctx.t("placements.required"));
+            None
+        }
+        Err(()) => {
+            errors.add(field, ctx.t("placements.bad_hours"));
+            None
+        }
+    }
+}
+
 /// A whole number of days; empty is zero.
 pub fn parse_days(v: &str) -> Result<u32, ()> {
     let v = v.trim();
@@ -169,6 +198,15 @@ pub fn point_key(p: FollowUpPoint) -> &'static str {
         FollowUpPoint::Months3 => "placements.point_3",
         FollowUpPoint::Months6 => "placements.point_6",
         FollowUpPoint::Months12 => "placements.point_12",
+    }
+}
+
+/// The anchor of each state's section on `/uppfoljningar` (the overview links to them).
+pub fn due_anchor(state: DueState) -> &'static str {
+    match state {
+        DueState::Overdue => "forsenade",
+        DueState::DueNow => "att-gora-nu",
+        DueState::Coming => "kommande",
     }
 }
 

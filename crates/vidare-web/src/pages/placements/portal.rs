@@ -1,6 +1,6 @@
-//! The suppliers' portal: a supplier's own agreements with capacity and free places, the
-//! referrals to accept or decline, and the month's attendance for all its participants
-//! on one screen. Participants appear by name and pseudonym only — never by identity
+//! The suppliers' portal: a supplier's own agreements (in force and coming) with capacity
+//! and free places, the referrals to accept or decline, and the month's attendance for
+//! all its participants on one screen. Participants appear by name and pseudonym only — never by identity
 //! number or any other data the work does not need — and another organisation's ids
 //! answer 404. Showing a participant's name is a read of personal data: it is logged.
 
@@ -15,7 +15,6 @@ use serde::Deserialize;
 use vidare_domain::ids::{OrganisationId, ParticipantId, PlacementId, ReferralId};
 use vidare_domain::model::placement::{
     attendance_deadline, working_days_in, AttendanceMonth, AttendanceStatus, ReferralStatus,
-    WeeklyMinutes,
 };
 use vidare_domain::model::Text;
 use vidare_domain::period::YearMonth;
@@ -24,7 +23,9 @@ use vidare_store::repo::casework::{AttendanceReport, PlacementTerms};
 use vidare_store::StoreError;
 
 use super::attendance::status_key;
-use super::{hours_sv, parse_days, parse_hours, req_date, type_name, FieldErrors, Values};
+use super::{
+    hours_sv, parse_days, parse_hours, req_date, req_weekly_hours, type_name, FieldErrors, Values,
+};
 use crate::pages::{render, Ctx, Page};
 use crate::routes::{access, RouteDef};
 use crate::AppState;
@@ -80,6 +81,8 @@ fn portal_nav(ctx: &Ctx) -> Vec<crate::pages::NavItem> {
 
 struct AgreementRow {
     placement_type: String,
+    /// Starts after today: not yet in force, its places come with it.
+    coming: bool,
     capacity: u32,
     used: u32,
     pending: u32,
@@ -96,6 +99,7 @@ struct Overview {
     name: String,
     org_number: String,
     agreements: Vec<AgreementRow>,
+    any_coming: bool,
     pending: usize,
     open_month: String,
     deadline: String,
@@ -123,7 +127,7 @@ async fn start(State(state): State<AppState>, ctx: Ctx) -> Response {
     let result = async {
         let o = s.get_organisation(org).await?;
         let types = s.list_placement_types().await?;
-        let places = s.free_places(state.today(), None, Some(org)).await?;
+        let places = s.current_and_coming_agreements(state.today(), org).await?;
         let referrals = s.referrals_to_organisation(org, 500).await?;
         let (month, day) = open_month(&state, &ctx).await?;
         Ok::<_, StoreError>((o, types, places, referrals, month, day))
@@ -133,10 +137,11 @@ async fn start(State(state): State<AppState>, ctx: Ctx) -> Response {
         Ok(r) => r,
         Err(e) => return ctx.store_error(e).into_response(),
     };
-    let agreements = places
+    let agreements: Vec<AgreementRow> = places
         .iter()
         .map(|a| AgreementRow {
             placement_type: type_name(ctx.lang, &types, a.agreement.placement_type_id),
+            coming: a.agreement.period.start() > state.today(),
             capacity: a.agreement.capacity,
             used: a.used,
             pending: a.pending,
@@ -159,6 +164,7 @@ async fn start(State(state): State<AppState>, ctx: Ctx) -> Response {
             portal_nav: portal_nav(&ctx),
             name: o.name.to_string(),
             org_number: o.org_number.to_string(),
+            any_coming: agreements.iter().any(|a| a.coming),
             agreements,
             pending: referrals
                 .iter()
@@ -342,23 +348,8 @@ async fn answer(
         "acceptera" => {
             let start = req_date(&mut errors, &ctx, "start", v.get("start"));
             let planned_end = req_date(&mut errors, &ctx, "planned_end", v.get("planned_end"));
-            let hours = match parse_hours(v.get("hours_per_week")) {
-                Ok(Some(m)) => match WeeklyMinutes::new(m) {
-                    Ok(w) => Some(w),
-                    Err(e) => {
-                        errors.add("hours_per_week", e.message(ctx.lang));
-                        None
-                    }
-                },
-                Ok(None) => {
-                    errors.add("hours_per_week", ctx.t("placements.required"));
-                    None
-                }
-                Err(()) => {
-                    errors.add("hours_per_week", ctx.t("placements.bad_hours"));
-                    None
-                }
-            };
+            let hours =
+                req_weekly_hours(&mut errors, &ctx, "hours_per_week", v.get("hours_per_week"));
             let goals = if v.get("goals").trim().is_empty() {
                 None
             } else {
