@@ -62,6 +62,68 @@ impl TryFrom<ParticipantRow> for Participant {
 const COLUMNS: &str = "id, tenant_id, personal_number, first_name, last_name, gender, born_abroad, \
     education, months_on_income_support, health_limitation, swedish_level, prior_work_experience, synthetic, anonymised_on";
 
+/// The search condition: name ($2) or identity number ($3).
+const MATCHES: &str = " AND (LOWER(first_name || ' ' || last_name) LIKE $2 ESCAPE '\\' \
+     OR personal_number LIKE $3)";
+
+/// A participant as one element of the JSON array a page is read as ([`COLUMNS`] in
+/// order). Yes/no columns arrive as `true`/`false` from PostgreSQL and as `1`/`0`
+/// from SQLite, which has no boolean type.
+#[derive(serde::Deserialize)]
+struct JsonParticipantRow(
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    String,
+    JsonBool,
+    String,
+    i64,
+    JsonBool,
+    String,
+    JsonBool,
+    JsonBool,
+    Option<chrono::NaiveDate>,
+);
+
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum JsonBool {
+    Bool(bool),
+    Int(i64),
+}
+
+impl From<JsonBool> for bool {
+    fn from(b: JsonBool) -> bool {
+        match b {
+            JsonBool::Bool(b) => b,
+            JsonBool::Int(i) => i != 0,
+        }
+    }
+}
+
+impl From<JsonParticipantRow> for ParticipantRow {
+    fn from(r: JsonParticipantRow) -> Self {
+        ParticipantRow {
+            id: r.0,
+            tenant_id: r.1,
+            personal_number: r.2,
+            first_name: r.3,
+            last_name: r.4,
+            gender: r.5,
+            born_abroad: r.6.into(),
+            education: r.7,
+            months_on_income_support: r.8,
+            health_limitation: r.9.into(),
+            swedish_level: r.10,
+            prior_work_experience: r.11.into(),
+            synthetic: r.12.into(),
+            anonymised_on: r.13,
+        }
+    }
+}
+
 impl Scoped<'_> {
     /// Registers a participant. The same identity number twice in a tenant is a conflict
     /// on `personal_number`.
@@ -110,18 +172,52 @@ impl Scoped<'_> {
 
     /// A page of the tenant's participants, by name.
     pub async fn list_participants(&self, page: Page) -> Result<Vec<Participant>, StoreError> {
-        let rows: Vec<ParticipantRow> = with_pool!(self, |pool| {
-            sqlx::query_as(&format!(
-                "SELECT {COLUMNS} FROM participants WHERE tenant_id = $1 \
-                 ORDER BY last_name, first_name, id LIMIT $2 OFFSET $3"
-            ))
-            .bind(self.tid())
-            .bind(int(page.limit))
-            .bind(int(page.offset))
-            .fetch_all(pool)
-            .await?
+        self.participant_page(None, page).await
+    }
+
+    /// A page of participants by name, all of the tenant's or those matching
+    /// `filter` = (name pattern, identity-number pattern), read as **one** row: the
+    /// database folds the page into a JSON array. On SQLite each row of a result is
+    /// copied value by value and handed from the connection's thread to the request's
+    /// task on its own; for the participant list, read on every view, that hand-over
+    /// cost more than the query (`vidare bench http`, see docs/ARCHITECTURE.md).
+    async fn participant_page(
+        &self,
+        filter: Option<(&str, &str)>,
+        page: Page,
+    ) -> Result<Vec<Participant>, StoreError> {
+        let sqlite = self.store().kind() == crate::BackendKind::Sqlite;
+        let (aggregate, fields) = if sqlite {
+            ("json_group_array", "json_array")
+        } else {
+            ("json_agg", "json_build_array")
+        };
+        let (condition, limit) = match filter {
+            None => ("", "$2 OFFSET $3"),
+            Some(_) => (MATCHES, "$4 OFFSET $5"),
+        };
+        let sql = format!(
+            "SELECT COALESCE({aggregate}({fields}({COLUMNS}) ORDER BY last_name, first_name, id),              '[]'){cast} FROM (SELECT {COLUMNS} FROM participants WHERE tenant_id = $1{condition}              ORDER BY last_name, first_name, id LIMIT {limit}) AS page",
+            cast = if sqlite { "" } else { "::text" },
+        );
+        let json: String = with_pool!(self, |pool| {
+            let mut q = sqlx::query_scalar(&sql).bind(self.tid());
+            if let Some((pattern, pnr_pattern)) = filter {
+                q = q.bind(pattern).bind(pnr_pattern);
+            }
+            q.bind(int(page.limit))
+                .bind(int(page.offset))
+                .fetch_one(pool)
+                .await?
         });
-        rows.into_iter().map(Participant::try_from).collect()
+        let rows: Vec<JsonParticipantRow> = serde_json::from_str(&json).map_err(|e| {
+            StoreError::Database(sqlx::Error::Decode(
+                format!("a page of participants: {e}").into(),
+            ))
+        })?;
+        rows.into_iter()
+            .map(|r| Participant::try_from(ParticipantRow::from(r)))
+            .collect()
     }
 
     /// How many participants the tenant has; kept until the tenant's next recorded
@@ -170,34 +266,19 @@ impl Scoped<'_> {
                 // Never matches a 12-digit number.
                 "-".to_string()
             };
-        const WHERE: &str =
-            "WHERE tenant_id = $1 AND (LOWER(first_name || ' ' || last_name) LIKE $2 ESCAPE '\\' \
-             OR personal_number LIKE $3)";
-        let (total, rows): (i64, Vec<ParticipantRow>) = with_pool!(self, |pool| {
-            let total: i64 =
-                sqlx::query_scalar(&format!("SELECT COUNT(*) FROM participants {WHERE}"))
-                    .bind(self.tid())
-                    .bind(&pattern)
-                    .bind(&pnr_pattern)
-                    .fetch_one(pool)
-                    .await?;
-            let rows = sqlx::query_as(&format!(
-                "SELECT {COLUMNS} FROM participants {WHERE} \
-                 ORDER BY last_name, first_name, id LIMIT $4 OFFSET $5"
+        let total: i64 = with_pool!(self, |pool| {
+            sqlx::query_scalar(&format!(
+                "SELECT COUNT(*) FROM participants WHERE tenant_id = $1{MATCHES}"
             ))
             .bind(self.tid())
             .bind(&pattern)
             .bind(&pnr_pattern)
-            .bind(int(page.limit))
-            .bind(int(page.offset))
-            .fetch_all(pool)
-            .await?;
-            (total, rows)
+            .fetch_one(pool)
+            .await?
         });
-        let people = rows
-            .into_iter()
-            .map(Participant::try_from)
-            .collect::<Result<Vec<_>, _>>()?;
+        let people = self
+            .participant_page(Some((&pattern, &pnr_pattern)), page)
+            .await?;
         Ok((total as u64, people))
     }
 }
