@@ -1264,6 +1264,24 @@ impl Scoped<'_> {
     }
 }
 
+/// Why the access log records a read of the audit log itself (its page, its download,
+/// its API): entries about a participant hold their record until it is redacted.
+pub const ACCESS_PURPOSE: &str = "audit_log";
+
+/// The participants whose personal data these entries show: those of every entry that
+/// still has its record before or after (a redacted one shows none, nor does the
+/// `anonymise` entry, which holds only the dates).
+pub fn participants_shown<'a>(
+    entries: impl IntoIterator<Item = &'a AuditEntry>,
+) -> Vec<vidare_domain::ids::ParticipantId> {
+    entries
+        .into_iter()
+        .filter(|e| e.before_json.is_some() || e.after_json.is_some())
+        .filter(|e| e.action != "anonymise")
+        .filter_map(|e| e.participant_id.map(vidare_domain::ids::ParticipantId))
+        .collect()
+}
+
 /// One read of a participant's personal data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct AccessEntry {
