@@ -835,6 +835,188 @@ async fn audit_log_reads_are_access_logged(kind: BackendKind) {
     );
 }
 
+/// The retention period: five years unless the administrator sets another, on the page
+/// or through the API; bad input is refused naming the field and changes nothing; every
+/// change is audited; the page and the API show today's cut-off and who is past it.
+async fn retention_period(kind: BackendKind) {
+    use vidare_domain::deadline::stockholm_today;
+    use vidare_domain::model::participant::{
+        Covariates, EducationLevel, Gender, NewParticipant, SwedishLevel,
+    };
+    use vidare_domain::model::Text;
+    use vidare_domain::personnummer::{IdentityKind, PersonalIdentityNumber};
+    use vidare_store::repo::tenants::retention_cutoff;
+
+    let app = TestApp::new(kind).await;
+    let store = &app.db.store;
+    let s = store.tenant(app.tenant);
+    let today = stockholm_today(chrono::Utc::now());
+    // Registered eight and three years ago, never placed.
+    for (serial, years_ago) in [(51u16, 8u32), (52, 3)] {
+        s.register_participant(
+            &NewParticipant {
+                personal_number: PersonalIdentityNumber::from_parts(
+                    chrono::NaiveDate::from_ymd_opt(1985, 1, 9).unwrap(),
+                    serial,
+                    IdentityKind::Personnummer,
+                )
+                .unwrap(),
+                first_name: Text::parse("Rut").unwrap(),
+                last_name: Text::parse("Retention").unwrap(),
+                covariates: Covariates {
+                    gender: Gender::Female,
+                    born_abroad: false,
+                    education: EducationLevel::UpperSecondary,
+                    months_on_income_support: 12,
+                    health_limitation: false,
+                    swedish_level: SwedishLevel::Intermediate,
+                    prior_work_experience: true,
+                },
+                synthetic: true,
+            },
+            retention_cutoff(today, years_ago),
+        )
+        .await
+        .unwrap();
+    }
+    let (mut b, csrf) = admin(&app).await;
+    let r = app.get(&mut b, "/admin/gallring").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("<dd>5 år</dd>"), "{}", r.body);
+    assert!(r
+        .body
+        .contains(&format!("<dd>{}</dd>", retention_cutoff(today, 5))));
+    assert!(
+        r.body.contains("<dd>1</dd>"),
+        "one past five years: {}",
+        r.body
+    );
+    assert!(r
+        .body
+        .contains("href=\"/admin/gallring\" aria-current=\"page\""));
+
+    let head = newest(store, &app, 1).await[0].seq;
+    for (value, message) in [
+        ("", "helt antal år"),
+        ("fem", "helt antal år"),
+        ("0", "mellan 1 och 50"),
+        ("51", "mellan 1 och 50"),
+    ] {
+        let r = app
+            .post_form(
+                &mut b,
+                "/admin/gallring",
+                &[("retention_years", value)],
+                &csrf,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{value:?}");
+        assert!(r.body.contains(message), "{value:?}: {}", r.body);
+        assert!(r.body.contains("href=\"#retention_years\""), "{}", r.body);
+        assert!(
+            r.body.contains(&format!("value=\"{value}\"")),
+            "kept: {}",
+            r.body
+        );
+    }
+    assert_eq!(s.retention_years().await.unwrap(), 5);
+    assert_eq!(newest(store, &app, 1).await[0].seq, head, "nothing written");
+
+    let r = app
+        .post_form(
+            &mut b,
+            "/admin/gallring",
+            &[("retention_years", " 2 ")],
+            &csrf,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = app.get(&mut b, "/admin/gallring?sparad=1").await;
+    assert!(r.body.contains("Gallringsfristen är sparad."));
+    assert!(
+        r.body.contains("<dd>2 år</dd>") && r.body.contains("<dd>2</dd>"),
+        "{}",
+        r.body
+    );
+    let e = &newest(store, &app, 1).await[0];
+    assert_eq!(
+        (e.action.as_str(), e.entity.as_str()),
+        ("update", "tenants")
+    );
+    assert_eq!(e.before_json.as_deref(), Some("{\"retention_years\":5}"));
+    assert_eq!(e.after_json.as_deref(), Some("{\"retention_years\":2}"));
+    assert_eq!(e.actor, admin_email());
+
+    // The API.
+    let secret = "vdr_gallring_admin";
+    s.create_api_token(
+        &Text::parse("gallring").unwrap(),
+        &secret_hash(secret),
+        Role::TenantAdmin,
+        None,
+    )
+    .await
+    .unwrap();
+    let call = |method: &str, body: Option<&str>| {
+        let mut r = Request::builder()
+            .method(method)
+            .uri("/api/v1/retention")
+            .header(header::AUTHORIZATION, format!("Bearer {secret}"));
+        if body.is_some() {
+            r = r.header(header::CONTENT_TYPE, "application/json");
+        }
+        r.body(Body::from(body.unwrap_or("").to_string())).unwrap()
+    };
+    let r = app.send(&mut Browser::default(), call("GET", None)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(v["data"]["retention_years"], 2);
+    assert_eq!(v["data"]["cutoff"], retention_cutoff(today, 2).to_string());
+    assert_eq!(v["data"]["due"], 2);
+    for body in [
+        r#"{"retention_years": 0}"#,
+        r#"{"retention_years": 51}"#,
+        "{}",
+    ] {
+        let r = app
+            .send(&mut Browser::default(), call("POST", Some(body)))
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {}",
+            r.body
+        );
+        let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        assert_eq!(
+            v["errors"][0]["field"], "retention_years",
+            "{body}: {}",
+            r.body
+        );
+    }
+    let r = app
+        .send(
+            &mut Browser::default(),
+            call("POST", Some(r#"{"retention_years": "sju"}"#)),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert_eq!(s.retention_years().await.unwrap(), 2);
+    let r = app
+        .send(
+            &mut Browser::default(),
+            call("POST", Some(r#"{"retention_years": 7}"#)),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(v["data"]["retention_years"], 7);
+    assert_eq!(v["data"]["due"], 1);
+    let e = &newest(store, &app, 1).await[0];
+    assert_eq!(e.after_json.as_deref(), Some("{\"retention_years\":7}"));
+    assert_eq!(e.actor, "token:gallring");
+}
+
 async fn api_tokens(kind: BackendKind) {
     let app = TestApp::new(kind).await;
     let store = &app.db.store;
@@ -1066,6 +1248,7 @@ both!(
     audit_log,
     access_log,
     audit_log_reads_are_access_logged,
+    retention_period,
     api_tokens,
     logo
 );
