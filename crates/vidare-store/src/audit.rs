@@ -994,6 +994,14 @@ impl Store {
         for tid in tenants {
             self.upgrade_chain(tid, &mut report).await?;
         }
+        if !report.converted.is_empty() {
+            tracing::info!(
+                converted = ?report.converted,
+                masked = report.masked,
+                redacted = report.redacted,
+                "audit chains converted to hash version {HASH_VERSION}"
+            );
+        }
         if !report.kept.is_empty() {
             tracing::warn!(
                 kept = ?report.kept,

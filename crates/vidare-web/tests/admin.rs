@@ -654,7 +654,7 @@ async fn audit_log_reads_are_access_logged(kind: BackendKind) {
     let greta = s
         .register_participant(
             &NewParticipant {
-                personal_number: pnr.clone(),
+                personal_number: pnr,
                 first_name: Text::parse("Greta").unwrap(),
                 last_name: Text::parse("Granskad").unwrap(),
                 covariates: Covariates {
