@@ -35,7 +35,9 @@ impl Store {
         self.migrator().iter().map(|m| m.version).max().unwrap_or(0)
     }
 
-    /// Applies every pending migration. Refuses a database whose schema is newer.
+    /// Applies every pending migration, then brings audit logs written before migration
+    /// 0014 up to its hash version ([`Store::upgrade_audit_log`]). Refuses a database
+    /// whose schema is newer.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         if let SchemaStatus::Newer { database, binary } = self.schema_status().await? {
             return Err(StoreError::SchemaNewer { database, binary });
@@ -43,6 +45,27 @@ impl Store {
         match self.writer() {
             Backend::Sqlite(pool) => SQLITE.run(pool).await?,
             Backend::Postgres(pool) => POSTGRES.run(pool).await?,
+        }
+        self.upgrade_audit_log().await?;
+        Ok(())
+    }
+
+    /// Applies the migrations up to and including `version` only, nothing else: for
+    /// tests that write data the way an earlier version did and then migrate it.
+    #[doc(hidden)]
+    pub async fn migrate_until(&self, version: i64) -> Result<(), StoreError> {
+        let partial = |all: &Migrator| Migrator {
+            migrations: std::borrow::Cow::Owned(
+                all.iter()
+                    .filter(|m| m.version <= version)
+                    .cloned()
+                    .collect(),
+            ),
+            ..Migrator::DEFAULT
+        };
+        match self.writer() {
+            Backend::Sqlite(pool) => partial(&SQLITE).run(pool).await?,
+            Backend::Postgres(pool) => partial(&POSTGRES).run(pool).await?,
         }
         Ok(())
     }

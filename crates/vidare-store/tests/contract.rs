@@ -941,10 +941,17 @@ mod audit {
         assert_eq!(e.action, "create");
         assert_eq!(e.entity_id.as_deref(), Some(p.get().to_string().as_str()));
         assert_eq!(e.actor, "handlaggare@a.example");
-        // The identity number is masked in the log.
+        // The identity number is masked in the log, birth date and all.
         let after = e.after_json.as_deref().unwrap();
-        assert!(after.contains("19900517-****"), "{after}");
+        assert!(
+            after.contains("\"personal_number\":\"********-****\""),
+            "{after}"
+        );
         assert!(!after.contains(&pnr(42).canonical()), "{after}");
+        assert!(
+            !after.contains("19900517") && !after.contains("900517"),
+            "{after}"
+        );
         // tenant, organisation, placement type, agreement, participant
         let all = s
             .audit_entries(&AuditFilter {

@@ -633,6 +633,390 @@ async fn access_log(kind: BackendKind) {
     assert!(!r.body.contains("19900517"));
 }
 
+/// Entries about a participant hold their record until it is redacted: the audit log's
+/// page, its CSV download and its API each record who read them in the access log.
+/// Once the participant is anonymised, neither shows their data, and reading their
+/// emptied entries is no read of personal data.
+async fn audit_log_reads_are_access_logged(kind: BackendKind) {
+    use vidare_domain::ids::ParticipantId;
+    use vidare_domain::model::participant::{
+        Covariates, EducationLevel, Gender, NewParticipant, SwedishLevel,
+    };
+    use vidare_domain::model::Text;
+    use vidare_domain::personnummer::{IdentityKind, PersonalIdentityNumber};
+
+    let app = TestApp::new(kind).await;
+    let store = &app.db.store;
+    let s = store.tenant(app.tenant);
+    let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    let pnr = PersonalIdentityNumber::from_parts(day(1979, 11, 2), 41, IdentityKind::Personnummer)
+        .unwrap();
+    let greta = s
+        .register_participant(
+            &NewParticipant {
+                personal_number: pnr,
+                first_name: Text::parse("Greta").unwrap(),
+                last_name: Text::parse("Granskad").unwrap(),
+                covariates: Covariates {
+                    gender: Gender::Female,
+                    born_abroad: false,
+                    education: EducationLevel::UpperSecondary,
+                    months_on_income_support: 12,
+                    health_limitation: false,
+                    swedish_level: SwedishLevel::Intermediate,
+                    prior_work_experience: true,
+                },
+                synthetic: true,
+            },
+            day(2019, 4, 1),
+        )
+        .await
+        .unwrap();
+    let other = participant(store, app.tenant, 42).await;
+    let reads = |p: ParticipantId| async move {
+        store
+            .tenant(app.tenant)
+            .access_entries(Some(p), None, 100, 0)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.purpose == "audit_log")
+            .map(|e| e.route.unwrap_or_default())
+            .collect::<Vec<_>>()
+    };
+    let (mut b, _) = admin(&app).await;
+
+    // A page without entries about participants records nothing.
+    let r = app
+        .get(&mut b, "/admin/granskningslogg?entitet=users")
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(reads(greta).await.is_empty());
+    // The page of Greta's entries records her, and only her.
+    let r = app
+        .get(
+            &mut b,
+            &format!(
+                "/admin/granskningslogg?entitet=participants&id={}",
+                greta.get()
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("Granskad"), "{}", r.body);
+    assert!(
+        !r.body.contains(&pnr.canonical()[..8]),
+        "no birth date in the log"
+    );
+    assert_eq!(reads(greta).await, vec!["/admin/granskningslogg"]);
+    assert!(reads(other).await.is_empty());
+    // The whole log as CSV records everyone in it.
+    let r = app.get(&mut b, "/admin/granskningslogg.csv").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("Granskad"));
+    assert_eq!(
+        reads(greta).await,
+        vec!["/admin/granskningslogg.csv", "/admin/granskningslogg"]
+    );
+    assert_eq!(reads(other).await, vec!["/admin/granskningslogg.csv"]);
+    // The API too.
+    let secret = "vdr_granskning_admin";
+    s.create_api_token(
+        &Text::parse("granskning").unwrap(),
+        &secret_hash(secret),
+        Role::TenantAdmin,
+        None,
+    )
+    .await
+    .unwrap();
+    let api = |path: String| {
+        Request::get(path)
+            .header(header::AUTHORIZATION, format!("Bearer {secret}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    let r = app
+        .send(
+            &mut Browser::default(),
+            api(format!(
+                "/api/v1/audit?entity=participants&entity_id={}",
+                greta.get()
+            )),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let body: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    let entry = &body["data"][0];
+    assert_eq!(entry["participant_id"], greta.get());
+    assert_eq!(entry["after"]["participant"]["last_name"], "Granskad");
+    assert_eq!(entry["hash_version"], 2);
+    assert!(entry["payload_digest"].as_str().unwrap().len() == 64);
+    assert_eq!(reads(greta).await[0], "/api/v1/audit");
+    // The access log names the purpose.
+    let r = app
+        .get(
+            &mut b,
+            &format!("/admin/atkomstlogg?deltagare={}", greta.get()),
+        )
+        .await;
+    assert_eq!(
+        r.body.matches("<td>Granskningslogg</td>").count(),
+        3,
+        "{}",
+        r.body
+    );
+
+    // After anonymisation: the entries say they were redacted, nothing personal shows,
+    // and reading them records nothing.
+    let today = chrono::Utc::now().date_naive();
+    assert_eq!(
+        s.anonymise_participants(day(2021, 1, 1), today)
+            .await
+            .unwrap(),
+        vec![greta]
+    );
+    let before = reads(greta).await.len();
+    let r = app
+        .get(
+            &mut b,
+            &format!(
+                "/admin/granskningslogg?entitet=participants&id={}",
+                greta.get()
+            ),
+        )
+        .await;
+    assert!(
+        !r.body.contains("Greta") && !r.body.contains("Granskad"),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body.contains("Personuppgifterna är gallrade av post"),
+        "{}",
+        r.body
+    );
+    let r = app.get(&mut b, "/admin/granskningslogg.csv").await;
+    assert!(
+        !r.body.contains("Greta") && !r.body.contains("Granskad"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("Personuppgifterna är gallrade av post"));
+    let r = app
+        .send(
+            &mut Browser::default(),
+            api(format!(
+                "/api/v1/audit?entity=participants&entity_id={}",
+                greta.get()
+            )),
+        )
+        .await;
+    let body: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    let registered = body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "create")
+        .unwrap();
+    assert!(registered["after"].is_null() && registered["before"].is_null());
+    assert!(registered["redacted_by"].as_i64().unwrap() > registered["seq"].as_i64().unwrap());
+    assert!(!r.body.contains("Granskad"));
+    assert_eq!(
+        reads(greta).await.len(),
+        before,
+        "nothing personal was read"
+    );
+    // The chain is intact.
+    let r = app.get(&mut b, "/admin/granskningslogg").await;
+    assert!(
+        r.body.contains("Granskningsloggen är obruten"),
+        "{}",
+        r.body
+    );
+}
+
+/// The retention period: five years unless the administrator sets another, on the page
+/// or through the API; bad input is refused naming the field and changes nothing; every
+/// change is audited; the page and the API show today's cut-off and who is past it.
+async fn retention_period(kind: BackendKind) {
+    use vidare_domain::deadline::stockholm_today;
+    use vidare_domain::model::participant::{
+        Covariates, EducationLevel, Gender, NewParticipant, SwedishLevel,
+    };
+    use vidare_domain::model::Text;
+    use vidare_domain::personnummer::{IdentityKind, PersonalIdentityNumber};
+    use vidare_store::repo::tenants::retention_cutoff;
+
+    let app = TestApp::new(kind).await;
+    let store = &app.db.store;
+    let s = store.tenant(app.tenant);
+    let today = stockholm_today(chrono::Utc::now());
+    // Registered eight and three years ago, never placed.
+    for (serial, years_ago) in [(51u16, 8u32), (52, 3)] {
+        s.register_participant(
+            &NewParticipant {
+                personal_number: PersonalIdentityNumber::from_parts(
+                    chrono::NaiveDate::from_ymd_opt(1985, 1, 9).unwrap(),
+                    serial,
+                    IdentityKind::Personnummer,
+                )
+                .unwrap(),
+                first_name: Text::parse("Rut").unwrap(),
+                last_name: Text::parse("Retention").unwrap(),
+                covariates: Covariates {
+                    gender: Gender::Female,
+                    born_abroad: false,
+                    education: EducationLevel::UpperSecondary,
+                    months_on_income_support: 12,
+                    health_limitation: false,
+                    swedish_level: SwedishLevel::Intermediate,
+                    prior_work_experience: true,
+                },
+                synthetic: true,
+            },
+            retention_cutoff(today, years_ago),
+        )
+        .await
+        .unwrap();
+    }
+    let (mut b, csrf) = admin(&app).await;
+    let r = app.get(&mut b, "/admin/gallring").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("<dd>5 år</dd>"), "{}", r.body);
+    assert!(r
+        .body
+        .contains(&format!("<dd>{}</dd>", retention_cutoff(today, 5))));
+    assert!(
+        r.body.contains("<dd>1</dd>"),
+        "one past five years: {}",
+        r.body
+    );
+    assert!(r
+        .body
+        .contains("href=\"/admin/gallring\" aria-current=\"page\""));
+
+    let head = newest(store, &app, 1).await[0].seq;
+    for (value, message) in [
+        ("", "helt antal år"),
+        ("fem", "helt antal år"),
+        ("0", "mellan 1 och 50"),
+        ("51", "mellan 1 och 50"),
+    ] {
+        let r = app
+            .post_form(
+                &mut b,
+                "/admin/gallring",
+                &[("retention_years", value)],
+                &csrf,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{value:?}");
+        assert!(r.body.contains(message), "{value:?}: {}", r.body);
+        assert!(r.body.contains("href=\"#retention_years\""), "{}", r.body);
+        assert!(
+            r.body.contains(&format!("value=\"{value}\"")),
+            "kept: {}",
+            r.body
+        );
+    }
+    assert_eq!(s.retention_years().await.unwrap(), 5);
+    assert_eq!(newest(store, &app, 1).await[0].seq, head, "nothing written");
+
+    let r = app
+        .post_form(
+            &mut b,
+            "/admin/gallring",
+            &[("retention_years", " 2 ")],
+            &csrf,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = app.get(&mut b, "/admin/gallring?sparad=1").await;
+    assert!(r.body.contains("Gallringsfristen är sparad."));
+    assert!(
+        r.body.contains("<dd>2 år</dd>") && r.body.contains("<dd>2</dd>"),
+        "{}",
+        r.body
+    );
+    let e = &newest(store, &app, 1).await[0];
+    assert_eq!(
+        (e.action.as_str(), e.entity.as_str()),
+        ("update", "tenants")
+    );
+    assert_eq!(e.before_json.as_deref(), Some("{\"retention_years\":5}"));
+    assert_eq!(e.after_json.as_deref(), Some("{\"retention_years\":2}"));
+    assert_eq!(e.actor, admin_email());
+
+    // The API.
+    let secret = "vdr_gallring_admin";
+    s.create_api_token(
+        &Text::parse("gallring").unwrap(),
+        &secret_hash(secret),
+        Role::TenantAdmin,
+        None,
+    )
+    .await
+    .unwrap();
+    let call = |method: &str, body: Option<&str>| {
+        let mut r = Request::builder()
+            .method(method)
+            .uri("/api/v1/retention")
+            .header(header::AUTHORIZATION, format!("Bearer {secret}"));
+        if body.is_some() {
+            r = r.header(header::CONTENT_TYPE, "application/json");
+        }
+        r.body(Body::from(body.unwrap_or("").to_string())).unwrap()
+    };
+    let r = app.send(&mut Browser::default(), call("GET", None)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(v["data"]["retention_years"], 2);
+    assert_eq!(v["data"]["cutoff"], retention_cutoff(today, 2).to_string());
+    assert_eq!(v["data"]["due"], 2);
+    for body in [
+        r#"{"retention_years": 0}"#,
+        r#"{"retention_years": 51}"#,
+        "{}",
+    ] {
+        let r = app
+            .send(&mut Browser::default(), call("POST", Some(body)))
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {}",
+            r.body
+        );
+        let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        assert_eq!(
+            v["errors"][0]["field"], "retention_years",
+            "{body}: {}",
+            r.body
+        );
+    }
+    let r = app
+        .send(
+            &mut Browser::default(),
+            call("POST", Some(r#"{"retention_years": "sju"}"#)),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert_eq!(s.retention_years().await.unwrap(), 2);
+    let r = app
+        .send(
+            &mut Browser::default(),
+            call("POST", Some(r#"{"retention_years": 7}"#)),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(v["data"]["retention_years"], 7);
+    assert_eq!(v["data"]["due"], 1);
+    let e = &newest(store, &app, 1).await[0];
+    assert_eq!(e.after_json.as_deref(), Some("{\"retention_years\":7}"));
+    assert_eq!(e.actor, "token:gallring");
+}
+
 async fn api_tokens(kind: BackendKind) {
     let app = TestApp::new(kind).await;
     let store = &app.db.store;
@@ -859,4 +1243,12 @@ macro_rules! both {
     };
 }
 
-both!(accounts, audit_log, access_log, api_tokens, logo);
+both!(
+    accounts,
+    audit_log,
+    access_log,
+    audit_log_reads_are_access_logged,
+    retention_period,
+    api_tokens,
+    logo
+);

@@ -159,7 +159,11 @@ const CORE_TABLE: &[(&str, &str, &[Who])] = &[
     ("GET", "/admin/logotyp", ADMIN_ONLY),
     ("POST", "/admin/logotyp", ADMIN_ONLY),
     ("POST", "/admin/logotyp/ta-bort", ADMIN_ONLY),
+    ("GET", "/admin/gallring", ADMIN_ONLY),
+    ("POST", "/admin/gallring", ADMIN_ONLY),
     ("GET", "/api/v1/audit", ADMIN_ONLY),
+    ("GET", "/api/v1/retention", ADMIN_ONLY),
+    ("POST", "/api/v1/retention", ADMIN_ONLY),
 ];
 
 /// Every row: the core table here and each area's table in `tests/permissions/`.
@@ -579,8 +583,8 @@ async fn tenants_are_isolated(kind: BackendKind) {
 }
 
 /// What an administration form could change in a tenant: the audit chain (every change
-/// writes to it), the accounts with their password hashes and activity, the tokens and
-/// the logo.
+/// writes to it), the accounts with their password hashes and activity, the tokens,
+/// the logo and the retention period.
 async fn snapshot(store: &Store, tenant: TenantId) -> String {
     let s = store.tenant(tenant);
     let entries = s
@@ -599,6 +603,10 @@ async fn snapshot(store: &Store, tenant: TenantId) -> String {
         out.push_str(&format!("{:?} {:?}\n", t.id, t.revoked_at));
     }
     out.push_str(&format!("{:?}\n", store.tenant_logo(tenant).await.unwrap()));
+    out.push_str(&format!(
+        "retention {}\n",
+        s.retention_years().await.unwrap()
+    ));
     out
 }
 
@@ -640,6 +648,8 @@ fn admin_form(path: &str) -> Vec<(&'static str, &'static str)> {
         vec![("name", "Nytt namn"), ("role", "management")]
     } else if path == "/admin/api-nycklar" {
         vec![("name", "Nytt system"), ("role", "researcher")]
+    } else if path == "/admin/gallring" {
+        vec![("retention_years", "7")]
     } else {
         vec![]
     }

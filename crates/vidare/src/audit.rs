@@ -1,6 +1,8 @@
 //! `vidare audit verify`: walks every tenant's audit chain, prints how many entries
-//! each holds and every problem found, and exits non-zero when any chain is broken, so
-//! a scheduled job can raise the alarm.
+//! each holds, how many were redacted (their personal data removed when the participant
+//! was anonymised; their digests still checked) and every problem found, and exits
+//! non-zero when any chain is broken — an entry edited, emptied without a recorded
+//! redaction, or deleted — so a scheduled job can raise the alarm.
 
 use clap::Subcommand;
 use vidare_domain::{Lang, Localized};
@@ -46,6 +48,18 @@ async fn verify(store: &Store, lang: Lang) -> Result<(), Failure> {
                 p.problem.message(Lang::Sv)
             ),
             Lang::En => println!("{}: entry {}: {}", name(p.tenant_id), p.seq, p.problem),
+        }
+    }
+    if report.redacted > 0 {
+        match lang {
+            Lang::Sv => println!(
+                "{} poster har gallrats: deras personuppgifter är borttagna, deras kontrollsummor kontrollerade.",
+                report.redacted
+            ),
+            Lang::En => println!(
+                "{} entries were redacted: their personal data removed, their digests checked.",
+                report.redacted
+            ),
         }
     }
     if report.is_intact() {

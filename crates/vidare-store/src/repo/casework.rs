@@ -1590,12 +1590,31 @@ impl Scoped<'_> {
         })
     }
 
+    /// The participants [`Scoped::anonymise_participants`] would anonymise with this
+    /// cut-off, by id, changing nothing (a dry run).
+    pub async fn anonymisation_candidates(
+        &self,
+        before: NaiveDate,
+    ) -> Result<Vec<ParticipantId>, StoreError> {
+        let ids: Vec<i64> = crate::with_pool!(self, |pool| {
+            sqlx::query_scalar(&format!("SELECT d.id FROM {ANONYMISATION_CANDIDATES}"))
+                .bind(self.tid())
+                .bind(before)
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(ids.into_iter().map(ParticipantId).collect())
+    }
+
     /// Anonymises every participant whose last activity (the latest end of a placement,
     /// or the registration if never placed) came before `before`, who has no running
     /// placement and no pending referral: name and identity number become irreversible
     /// placeholders, free-text notes are blanked, and the birth year, covariates,
-    /// placements, attendance, exits and follow-ups stay for the statistics. One
-    /// transaction; each participant's anonymisation is audited. Returns the ids.
+    /// placements, attendance, exits and follow-ups stay for the statistics. The audit
+    /// log's entries about them lose their payload (names, reasons, goals, notes,
+    /// evidence), keeping the digest that proves them, and the redaction is recorded in
+    /// the log. One transaction; each participant's anonymisation is audited. Returns
+    /// the ids.
     pub async fn anonymise_participants(
         &self,
         before: NaiveDate,
@@ -1611,13 +1630,9 @@ impl Scoped<'_> {
         }
         const REDACTED: &str = "[anonymiserad]";
         let ids = with_tx!(self, |tx| {
-            let candidates: Vec<(i64, String)> = sqlx::query_as(
-                "SELECT d.id, d.personal_number FROM participants d WHERE d.tenant_id = $1 AND d.anonymised_on IS NULL \
-                 AND NOT EXISTS (SELECT 1 FROM placements p WHERE p.tenant_id = d.tenant_id AND p.participant_id = d.id AND p.end_date IS NULL) \
-                 AND NOT EXISTS (SELECT 1 FROM referrals r WHERE r.tenant_id = d.tenant_id AND r.participant_id = d.id AND r.status = 'pending') \
-                 AND COALESCE((SELECT MAX(p.end_date) FROM placements p WHERE p.tenant_id = d.tenant_id AND p.participant_id = d.id), d.registered_on) < $2 \
-                 ORDER BY d.id",
-            )
+            let candidates: Vec<(i64, String)> = sqlx::query_as(&format!(
+                "SELECT d.id, d.personal_number FROM {ANONYMISATION_CANDIDATES}"
+            ))
             .bind(self.tid())
             .bind(before)
             .fetch_all(&mut *tx)
@@ -1670,6 +1685,8 @@ impl Scoped<'_> {
                         Some(serde_json::json!({ "before": before, "anonymised_on": today }))
                     )
                 );
+                // The log's entries about them keep their digests, not their content.
+                crate::audit_redact!(tx, self, id, "anonymise");
                 ids.push(ParticipantId(id));
             }
             ids
@@ -1677,6 +1694,16 @@ impl Scoped<'_> {
         Ok(ids)
     }
 }
+
+/// Who may be anonymised with a cut-off `$2` in tenant `$1` (as `FROM …`, participants
+/// as `d`, by id): not anonymised yet, no running placement, no pending referral, and
+/// the last activity (the latest end of a placement, or the registration if never
+/// placed) before the cut-off.
+const ANONYMISATION_CANDIDATES: &str = "participants d WHERE d.tenant_id = $1 AND d.anonymised_on IS NULL \
+     AND NOT EXISTS (SELECT 1 FROM placements p WHERE p.tenant_id = d.tenant_id AND p.participant_id = d.id AND p.end_date IS NULL) \
+     AND NOT EXISTS (SELECT 1 FROM referrals r WHERE r.tenant_id = d.tenant_id AND r.participant_id = d.id AND r.status = 'pending') \
+     AND COALESCE((SELECT MAX(p.end_date) FROM placements p WHERE p.tenant_id = d.tenant_id AND p.participant_id = d.id), d.registered_on) < $2 \
+     ORDER BY d.id";
 
 fn referral_view(
     r: ReferralViewRow,

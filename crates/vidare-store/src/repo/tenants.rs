@@ -339,3 +339,90 @@ impl Scoped<'_> {
         Ok(())
     }
 }
+
+/// How many years a participant's personal data is kept after their last activity by
+/// default: five, after the weeding rule for social services records, socialtjänstlagen
+/// (2001:453) 12 kap. 1 § ("uppgifter i en personakt ska gallras fem år efter det att
+/// sista anteckningen gjordes i akten"). The column's default (migration 0014).
+pub const DEFAULT_RETENTION_YEARS: u32 = 5;
+
+/// The retention periods a tenant may choose, in whole years.
+pub const RETENTION_YEARS: std::ops::RangeInclusive<u32> = 1..=50;
+
+/// The cut-off of a retention period: participants whose last activity came before it
+/// are due for anonymisation on `today` (the same day `years` years earlier; 29
+/// February becomes 28 February).
+pub fn retention_cutoff(today: chrono::NaiveDate, years: u32) -> chrono::NaiveDate {
+    today
+        .checked_sub_months(chrono::Months::new(years.saturating_mul(12)))
+        .unwrap_or(chrono::NaiveDate::MIN)
+}
+
+impl Scoped<'_> {
+    /// The tenant's retention period in years (see [`DEFAULT_RETENTION_YEARS`]).
+    pub async fn retention_years(&self) -> Result<u32, StoreError> {
+        let years: Option<i64> = with_pool!(self, |pool| {
+            sqlx::query_scalar("SELECT retention_years FROM tenants WHERE id = $1")
+                .bind(self.tid())
+                .fetch_optional(pool)
+                .await?
+        });
+        let years = years.ok_or(StoreError::NotFound { entity: "tenant" })?;
+        u32::try_from(years).map_err(|_| StoreError::Corrupt {
+            entity: "tenants",
+            id: self.tid(),
+            reason: format!("retention_years {years} is out of range"),
+        })
+    }
+
+    /// Sets the tenant's retention period; audit-logged with the value before and
+    /// after. Outside [`RETENTION_YEARS`] it is a rule violation on `retention_years`.
+    pub async fn set_retention_years(&self, years: i64) -> Result<(), StoreError> {
+        let (low, high) = (*RETENTION_YEARS.start(), *RETENTION_YEARS.end());
+        if !(i64::from(low)..=i64::from(high)).contains(&years) {
+            return Err(vidare_domain::model::RuleViolation::new(
+                "retention_years",
+                format!("Gallringsfristen ska vara mellan {low} och {high} år, inte {years}."),
+                format!(
+                    "The retention period must be between {low} and {high} years, not {years}."
+                ),
+            )
+            .into());
+        }
+        with_tx!(self, |tx| {
+            let before: Option<i64> =
+                sqlx::query_scalar("SELECT retention_years FROM tenants WHERE id = $1")
+                    .bind(self.tid())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let Some(before) = before else {
+                return Err(StoreError::NotFound { entity: "tenant" });
+            };
+            sqlx::query("UPDATE tenants SET retention_years = $1 WHERE id = $2")
+                .bind(years)
+                .bind(self.tid())
+                .execute(&mut *tx)
+                .await?;
+            crate::audit_append!(
+                tx,
+                self,
+                Change::update(
+                    "tenants",
+                    self.tid(),
+                    &serde_json::json!({ "retention_years": before }),
+                    &serde_json::json!({ "retention_years": years }),
+                )
+            );
+        });
+        Ok(())
+    }
+
+    /// Today's cut-off under the tenant's retention period: who last acted before it is
+    /// due for anonymisation.
+    pub async fn retention_cutoff(
+        &self,
+        today: chrono::NaiveDate,
+    ) -> Result<chrono::NaiveDate, StoreError> {
+        Ok(retention_cutoff(today, self.retention_years().await?))
+    }
+}

@@ -1,12 +1,14 @@
 //! The tenant's audit log, for its administrators: who changed what, when, with the
-//! record before and after (identity numbers masked, secrets dropped when written).
+//! record before and after (identity numbers masked, secrets dropped when written; the
+//! record removed, its digest kept, once the participant it is about is anonymised).
+//! Reading entries that still hold a participant's record is recorded in the access log.
 
 use axum::extract::State;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use vidare_store::audit::{AuditEntry, AuditFilter};
+use vidare_store::audit::{participants_shown, AuditEntry, AuditFilter, ACCESS_PURPOSE};
 
 use super::{envelopes, ApiQuery, Caller, ListMeta, Paging, ProblemDoc};
 use crate::error::ApiError;
@@ -47,15 +49,27 @@ pub struct AuditEntryOut {
     pub action: String,
     pub entity: String,
     pub entity_id: Option<String>,
-    /// The record before the change.
+    /// The participant the entry is about, if any.
+    pub participant_id: Option<i64>,
+    /// The record before the change (absent once redacted).
     #[schema(value_type = Option<Object>)]
     pub before: Option<serde_json::Value>,
-    /// The record after the change.
+    /// The record after the change (absent once redacted).
     #[schema(value_type = Option<Object>)]
     pub after: Option<serde_json::Value>,
+    /// The entry (`seq`) that removed the record before and after when the participant
+    /// was anonymised, if one did.
+    pub redacted_by: Option<i64>,
+    /// SHA-256 over a salt and the record before and after; kept when they are removed.
+    /// Absent for entries of version 1.
+    pub payload_digest: Option<String>,
+    /// 2: `hash` covers `payload_digest`; 1 (entries written before the digests, in a
+    /// chain that could not be converted): `hash` covers the record itself.
+    pub hash_version: i64,
     /// The previous entry's hash (empty for the first).
     pub prev_hash: String,
-    /// SHA-256 over the previous hash and every field of this entry.
+    /// SHA-256 over the previous hash, every field of this entry and the payload's
+    /// digest.
     pub hash: String,
 }
 
@@ -70,8 +84,12 @@ impl From<AuditEntry> for AuditEntryOut {
             action: e.action,
             entity: e.entity,
             entity_id: e.entity_id,
+            participant_id: e.participant_id,
             before: json(e.before_json),
             after: json(e.after_json),
+            redacted_by: e.redacted_by,
+            payload_digest: e.payload_digest,
+            hash_version: e.hash_version,
             prev_hash: e.prev_hash,
             hash: e.hash,
         }
@@ -82,7 +100,9 @@ envelopes!(list AuditEntryOut => AuditEntryList);
 
 /// Search the audit log
 ///
-/// The tenant's audit entries matching the filters, newest first.
+/// The tenant's audit entries matching the filters, newest first. Reading entries that
+/// still hold a participant's record is recorded in the access log (purpose
+/// `audit_log`).
 #[utoipa::path(
     get,
     path = "/api/v1/audit",
@@ -122,6 +142,13 @@ pub(super) async fn list(
         .audit_entries(&filter)
         .await
         .map_err(|e| caller.store_error(e))?;
+    s.log_access(
+        &participants_shown(&rows),
+        ACCESS_PURPOSE,
+        Some("/api/v1/audit"),
+    )
+    .await
+    .map_err(|e| caller.store_error(e))?;
     Ok(Json(AuditEntryList {
         data: rows.into_iter().map(AuditEntryOut::from).collect(),
         meta: ListMeta::new(total, page),

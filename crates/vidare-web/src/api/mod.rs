@@ -28,6 +28,7 @@ mod participants;
 mod placement_types;
 pub mod placements;
 pub mod procurement;
+mod retention;
 mod rounds;
 
 use serde::{Deserialize, Serialize};
@@ -98,6 +99,8 @@ pub fn v1_routes() -> Vec<RouteDef> {
         RouteDef::get("/api/v1/rounds/{id}", access::PROCUREMENT, rounds::show),
         RouteDef::get("/api/v1/agreements", CONTRACTS_OR_OWN, agreements::list),
         RouteDef::get("/api/v1/audit", access::ADMIN, audit::list),
+        RouteDef::get("/api/v1/retention", access::ADMIN, retention::show),
+        RouteDef::post("/api/v1/retention", access::ADMIN, retention::set),
     ]
     .into_iter()
     .chain(procurement::routes())

@@ -14,7 +14,7 @@ use utoipa::{Modify, OpenApi};
 use vidare_domain::model::tenant::RoleKind;
 
 use super::{
-    agreements, audit, me, organisations, participants, placement_types, rounds, Amount,
+    agreements, audit, me, organisations, participants, placement_types, retention, rounds, Amount,
     FieldErrorDoc, ListMeta, ProblemDoc,
 };
 use crate::routes::{Access, RouteDef};
@@ -60,6 +60,8 @@ correct, in Swedish or English after `Accept-Language`.",
         rounds::show,
         agreements::list,
         audit::list,
+        retention::show,
+        retention::set,
     ),
     components(schemas(ProblemDoc, FieldErrorDoc, ListMeta, Amount)),
     modifiers(&SecuritySchemes),
@@ -68,7 +70,8 @@ correct, in Swedish or English after `Accept-Language`.",
         (name = "organisations", description = "The supplier register: social enterprises and other suppliers."),
         (name = "participants", description = "Participants' personal data, for case work. Every read is recorded in the access log."),
         (name = "procurement", description = "Placement types, procurement rounds with their lots, and framework agreements."),
-        (name = "audit", description = "The tenant's hash-chained audit log, for administrators."),
+        (name = "audit", description = "The tenant's hash-chained audit log, for administrators. Reading entries that still hold a participant's record is recorded in the access log."),
+        (name = "retention", description = "How long participants' personal data is kept before it is anonymised, for administrators."),
     )
 )]
 struct ApiDoc;

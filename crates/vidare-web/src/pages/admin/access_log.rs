@@ -80,6 +80,7 @@ fn purpose(ctx: &Ctx, code: &str) -> String {
     match code {
         "participant_list" => ctx.t("admin.purpose_list").to_string(),
         "case_file" => ctx.t("admin.purpose_case_file").to_string(),
+        vidare_store::audit::ACCESS_PURPOSE => ctx.t("admin.purpose_audit_log").to_string(),
         other => other.to_string(),
     }
 }

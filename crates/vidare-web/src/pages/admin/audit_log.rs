@@ -1,6 +1,8 @@
 //! `/admin/granskningslogg`: search the tenant's audit log, download the result as
 //! CSV (the download is itself audited), and see whether the tenant's hash chain is
-//! intact.
+//! intact. Entries about a participant hold their personal data until it is redacted,
+//! so showing or downloading them is recorded in the access log (purpose `audit_log`)
+//! for each participant whose entries still have a payload.
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -9,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 use vidare_domain::{Lang, Localized};
-use vidare_store::audit::{AuditEntry, AuditFilter};
+use vidare_store::audit::{participants_shown, AuditEntry, AuditFilter, ACCESS_PURPOSE};
 use vidare_store::Change;
 
 use super::{csv_response, day_start, local_time, parse_day, query_string, section_nav};
@@ -108,10 +110,12 @@ struct Row {
     entity_id: String,
     before: String,
     after: String,
+    /// The redaction entry that removed the record before and after, if one did.
+    redacted_by: Option<i64>,
 }
 
-impl From<&AuditEntry> for Row {
-    fn from(e: &AuditEntry) -> Row {
+impl Row {
+    fn new(e: &AuditEntry) -> Row {
         Row {
             seq: e.seq,
             at: local_time(e.at),
@@ -121,7 +125,23 @@ impl From<&AuditEntry> for Row {
             entity_id: e.entity_id.clone().unwrap_or_default(),
             before: e.before_json.clone().unwrap_or_default(),
             after: e.after_json.clone().unwrap_or_default(),
+            redacted_by: e.redacted_by,
         }
+    }
+}
+
+/// The record before and after as downloaded; a redacted entry says so, naming the
+/// entry that redacted it.
+fn payload(e: &AuditEntry, ctx: &Ctx) -> (String, String) {
+    match e.redacted_by {
+        Some(by) => (
+            String::new(),
+            format!("{} {by}", ctx.t("admin.redacted_by")),
+        ),
+        None => (
+            e.before_json.clone().unwrap_or_default(),
+            e.after_json.clone().unwrap_or_default(),
+        ),
     }
 }
 
@@ -166,8 +186,19 @@ async fn search(State(state): State<AppState>, ctx: Ctx, Query(q): Query<SearchQ
             };
             let more = entries.len() > PAGE_SIZE as usize;
             entries.truncate(PAGE_SIZE as usize);
+            // Recorded before the page is shown: no entry, no page.
+            if let Err(e) = s
+                .log_access(
+                    &participants_shown(&entries),
+                    ACCESS_PURPOSE,
+                    Some("/admin/granskningslogg"),
+                )
+                .await
+            {
+                return ctx.store_error(e).into_response();
+            }
             (
-                entries.iter().map(Row::from).collect(),
+                entries.iter().map(Row::new).collect(),
                 FieldErrors::default(),
                 more,
             )
@@ -226,6 +257,7 @@ async fn download(
     }
     filter.limit = EXPORT_BATCH;
     let mut rows = Vec::new();
+    let mut shown = Vec::new();
     // Entries written while the export runs push older ones down a page; remembering
     // the oldest entry written out keeps any from appearing twice.
     let mut oldest = i64::MAX;
@@ -239,7 +271,9 @@ async fn download(
         if let Some(last) = fresh.last() {
             oldest = last.seq;
         }
+        shown.extend(participants_shown(fresh.iter().copied()));
         rows.extend(fresh.into_iter().map(|e| {
+            let (before, after) = payload(e, &ctx);
             vec![
                 e.seq.to_string(),
                 local_time(e.at),
@@ -247,14 +281,18 @@ async fn download(
                 e.action.clone(),
                 e.entity.clone(),
                 e.entity_id.clone().unwrap_or_default(),
-                e.before_json.clone().unwrap_or_default(),
-                e.after_json.clone().unwrap_or_default(),
+                before,
+                after,
             ]
         }));
         if n < EXPORT_BATCH as usize {
             break;
         }
         filter.offset += EXPORT_BATCH;
+    }
+    // The personal data in the file is recorded before the file leaves.
+    if let Err(e) = s.log_access(&shown, ACCESS_PURPOSE, Some(CSV_PATH)).await {
+        return ctx.store_error(e).into_response();
     }
     let header = match ctx.lang {
         Lang::Sv => [

@@ -1,5 +1,5 @@
 //! Administration of a tenant, for its administrators only: accounts, the audit log,
-//! the access log, API tokens and the logo. Every page here is behind
+//! the access log, API tokens, the logo and the retention period. Every page here is behind
 //! [`access::ADMIN`](crate::routes::access::ADMIN); every change goes through a
 //! [`Scoped`](vidare_store::Scoped) method that writes the audit log in the same
 //! transaction, and every export is itself audited.
@@ -7,6 +7,7 @@
 mod access_log;
 mod audit_log;
 mod logo;
+mod retention;
 mod tokens;
 mod users;
 
@@ -32,6 +33,7 @@ pub(super) fn routes() -> Vec<RouteDef> {
         access_log::routes(),
         tokens::routes(),
         logo::routes(),
+        retention::routes(),
     ]
     .into_iter()
     .flatten()
@@ -50,6 +52,7 @@ const SECTIONS: &[(&str, &str)] = &[
     ("/admin/atkomstlogg", "admin.access_title"),
     ("/admin/api-nycklar", "admin.tokens_title"),
     ("/admin/logotyp", "admin.logo_title"),
+    (retention::PATH, "admin.retention_title"),
 ];
 
 /// The section menu with the current page marked.
