@@ -597,6 +597,60 @@ async fn invoices_are_tenant_isolated(db: TestDb) {
     assert_eq!(so.billable_months(march()).await.unwrap().len(), 2);
 }
 
+/// Simultaneous runs for one month never bill a placement-month twice: each run reads
+/// what is billable under the month's invoicing lock (PostgreSQL; SQLite's single writer
+/// serialises the transactions anyway), so the later runs find nothing left to bill.
+/// Three months, six runs each, so that a missing lock is caught even when one month
+/// happens not to race.
+async fn simultaneous_invoice_runs_bill_a_month_once(db: TestDb) {
+    let f = fixture(&db.store, "a").await;
+    let s = db.store.tenant(f.tenant);
+    attendance(&s, f.p_b, march(), 0, AttendanceStatus::Approved).await;
+    let months = [march(), march().next(), march().next().next()];
+    for m in &months[1..] {
+        for p in [f.p_full, f.p_part, f.p_b] {
+            attendance(&s, p, *m, 0, AttendanceStatus::Approved).await;
+        }
+    }
+    for m in months {
+        let runs = futures_util::future::join_all((0..6).map(|i| {
+            let store = db.store.clone();
+            let tenant = f.tenant;
+            async move {
+                store
+                    .tenant(tenant)
+                    .create_invoices_for_month(m, m.next().first_day() + chrono::Duration::days(i))
+                    .await
+            }
+        }))
+        .await;
+        let mut lines = 0;
+        for run in runs {
+            let run = run.expect("every run succeeds; the later ones bill nothing");
+            lines += run.lines;
+        }
+        assert_eq!(lines, 3, "{m}: three placement-months, each billed once");
+        let invoices = s
+            .list_invoices(&InvoiceFilter {
+                month: Some(m),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(invoices.len(), 2, "{m}: one invoice per supplier");
+        let mut billed = Vec::new();
+        for inv in &invoices {
+            assert_eq!(inv.number, format!("F{}", m.to_string().replace('-', "")));
+            let (_, l) = s.get_invoice(inv.id).await.unwrap();
+            billed.extend(l.iter().map(|l| l.placement_id));
+        }
+        billed.sort();
+        assert_eq!(billed, [f.p_full, f.p_part, f.p_b], "{m}");
+        assert!(s.billable_months(m).await.unwrap().is_empty());
+    }
+    assert_totals_kept(&db.store).await;
+}
+
 macro_rules! contract {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -623,4 +677,5 @@ contract!(
     the_approval_flow_is_one_step_at_a_time_and_audited,
     a_locked_month_is_corrected_by_a_credit_note,
     invoices_are_tenant_isolated,
+    simultaneous_invoice_runs_bill_a_month_once,
 );

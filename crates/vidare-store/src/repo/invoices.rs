@@ -21,6 +21,7 @@ use vidare_domain::money::Money;
 use vidare_domain::orgnr::OrganisationNumber;
 use vidare_domain::period::{DateRange, YearMonth};
 
+use crate::locks::TxLocks;
 use crate::rows::{conv, count};
 use crate::{with_pool, with_tx, Change, Scoped, StoreError};
 
@@ -522,7 +523,9 @@ impl Scoped<'_> {
         let due_date = issue_date + chrono::Duration::days(i64::from(payment_days));
         let now: DateTime<Utc> = Utc::now();
         let created = with_tx!(self, |tx| {
-            // Read inside the write transaction: two runs cannot both bill a month.
+            // Read under the month's invoicing lock, inside the write transaction: two
+            // runs cannot both bill a month (the later one finds it billed).
+            tx.lock_invoicing_month(self.tid(), month).await?;
             let rows: Vec<BillableRow> = sqlx::query_as(BILLABLE_SQL)
                 .bind(self.tid())
                 .bind(month.to_string())
@@ -885,6 +888,9 @@ impl Scoped<'_> {
         let payment_days = settings.as_ref().map_or(30, |s| s.payment_days);
         let due_date = issue_date + chrono::Duration::days(i64::from(payment_days));
         let new_id: i64 = with_tx!(self, |tx| {
+            // Under the month's invoicing lock: two credits of one invoice cannot both
+            // pass the check below, nor take the same credit-note number.
+            tx.lock_invoicing_month(self.tid(), original.month).await?;
             let already: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM invoices WHERE tenant_id = $1 AND corrects = $2",
             )

@@ -12,6 +12,7 @@ use vidare_domain::model::placement::{
 use vidare_domain::model::{RuleViolation, Text};
 use vidare_domain::period::{DateRange, YearMonth};
 
+use crate::locks::TxLocks;
 use crate::rows::{conv, count, int};
 use crate::{with_pool, with_tx, Change, Scoped, StoreError};
 
@@ -151,8 +152,10 @@ impl Scoped<'_> {
         }
         self.get_participant(r.participant_id).await?;
         let id: i64 = with_tx!(self, |tx| {
-            // Counted inside the write transaction so two case workers cannot both take
-            // the last place. A placement that starts later holds its place already.
+            // Counted under the agreement's lock, inside the write transaction, so two
+            // case workers cannot both take the last place. A placement that starts later
+            // holds its place already.
+            tx.lock_agreement(self.tid(), agreement.id.get()).await?;
             let used: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM placements WHERE tenant_id = $1 AND agreement_id = $2 \
                  AND (end_date IS NULL OR end_date >= $3)",
