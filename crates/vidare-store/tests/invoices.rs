@@ -597,6 +597,79 @@ async fn invoices_are_tenant_isolated(db: TestDb) {
     assert_eq!(so.billable_months(march()).await.unwrap().len(), 2);
 }
 
+/// Paused days are not billed (like absence the agreement deducts, whatever its rule)
+/// and not counted among the working days that bound a month's reported hours.
+async fn paused_days_are_neither_billed_nor_working_days(db: TestDb) {
+    let f = fixture(&db.store, "a").await;
+    let s = db.store.tenant(f.tenant);
+    // Paused 11 March, resumed 21 March: 11–20 March, 10 days, are not billed.
+    s.pause_placement(f.p_full, d(2024, 3, 11), Some(&text("Sjukhusvistelse")))
+        .await
+        .unwrap();
+    s.resume_placement(f.p_full, d(2024, 3, 21)).await.unwrap();
+    let billable = s.billable_months(march()).await.unwrap();
+    let full = billable
+        .iter()
+        .find(|(_, b)| b.placement_id == f.p_full)
+        .unwrap();
+    assert_eq!(full.1.paused.ranges().len(), 1);
+    let created = s
+        .create_invoices_for_month(march(), d(2024, 4, 5))
+        .await
+        .unwrap();
+    let (_, lines) = s.get_invoice(created.invoices[0]).await.unwrap();
+    // 31 days less 10 paused less 2 unexcused: 3 000 × 19/31 = 1 838,71 kr.
+    assert_eq!(lines[0].placement_id, f.p_full);
+    assert_eq!((lines[0].paid_days, lines[0].month_days), (19, 31));
+    assert_eq!(lines[0].amount, Money::from_ore(183_871));
+    // The other placement, never paused, is billed as before.
+    assert_eq!(lines[1].amount, Money::from_ore(96_774));
+
+    // April 2024 has 21 working days (Easter Monday is the 1st). Paused 8 April, resumed
+    // 22 April: 10 of them are paused, so at most 11 × 10 hours can be reported.
+    let apr = YearMonth::new(2024, 4).unwrap();
+    s.pause_placement(f.p_part, d(2024, 4, 8), None)
+        .await
+        .unwrap();
+    s.resume_placement(f.p_part, d(2024, 4, 22)).await.unwrap();
+    let report = |minutes, sick| AttendanceMonth {
+        placement_id: f.p_part,
+        month: apr,
+        attended_minutes: minutes,
+        sick_days: sick,
+        leave_days: 0,
+        unexcused_days: 0,
+        status: AttendanceStatus::Submitted,
+    };
+    let err = s
+        .upsert_attendance(&report(110 * 60 + 30, 0))
+        .await
+        .unwrap_err();
+    match err {
+        StoreError::Rule(v) => {
+            assert_eq!(v.field, "attended_hours");
+            assert!(
+                v.sv.contains("11 arbetsdagar") && v.sv.contains("110 timmar"),
+                "{}",
+                v.sv
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        field(s.upsert_attendance(&report(0, 12)).await.unwrap_err()),
+        "absence_days"
+    );
+    assert!(s
+        .attendance_of_placement(f.p_part)
+        .await
+        .unwrap()
+        .iter()
+        .all(|a| a.month != apr));
+    s.upsert_attendance(&report(110 * 60, 0)).await.unwrap();
+    assert_totals_kept(&db.store).await;
+}
+
 /// Simultaneous runs for one month never bill a placement-month twice: each run reads
 /// what is billable under the month's invoicing lock (PostgreSQL; SQLite's single writer
 /// serialises the transactions anyway), so the later runs find nothing left to bill.
@@ -678,4 +751,5 @@ contract!(
     a_locked_month_is_corrected_by_a_credit_note,
     invoices_are_tenant_isolated,
     simultaneous_invoice_runs_bill_a_month_once,
+    paused_days_are_neither_billed_nor_working_days,
 );

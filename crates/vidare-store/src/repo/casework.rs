@@ -28,10 +28,12 @@ use vidare_domain::model::placement::{
 };
 use vidare_domain::model::procurement::FrameworkAgreement;
 use vidare_domain::model::{RuleViolation, Text};
-use vidare_domain::period::YearMonth;
+use vidare_domain::period::{DateRangeSet, YearMonth};
 use vidare_domain::personnummer::PersonalIdentityNumber;
 
-use crate::repo::placements::{AttendanceRow, PlacementRow, ReferralRow};
+use crate::repo::placements::{
+    paused_by_placement, AttendanceRow, PauseRow, PlacementRow, ReferralRow, PAUSES_IN_MONTH_SQL,
+};
 use crate::rows::{conv, count, int};
 use crate::{with_pool, with_tx, Change, Scoped, StoreError};
 
@@ -150,6 +152,8 @@ pub struct AttendanceLine {
     pub last_name: String,
     pub pseudonym: String,
     pub attendance: Option<AttendanceMonth>,
+    /// The placement's paused days (neither worked nor billed).
+    pub paused: DateRangeSet,
 }
 
 /// One placement's reported month, as the supplier submits it.
@@ -985,6 +989,15 @@ impl Scoped<'_> {
             .fetch_all(pool)
             .await?
         });
+        let pauses: Vec<PauseRow> = with_pool!(self, |pool| {
+            sqlx::query_as(PAUSES_IN_MONTH_SQL)
+                .bind(self.tid())
+                .bind(month.last_day())
+                .bind(month.first_day())
+                .fetch_all(pool)
+                .await?
+        });
+        let mut paused = paused_by_placement(pauses);
         rows.into_iter()
             .map(|r| {
                 let placement = Placement::try_from(r.p)?;
@@ -1004,6 +1017,7 @@ impl Scoped<'_> {
                 };
                 Ok(AttendanceLine {
                     pseudonym: settings.pseudonym(placement.participant_id),
+                    paused: paused.remove(&placement.id).unwrap_or_default(),
                     placement,
                     first_name: r.first_name,
                     last_name: r.last_name,
@@ -1048,6 +1062,7 @@ impl Scoped<'_> {
             AttendanceMonth::check(
                 month,
                 &line.placement.period,
+                &line.paused,
                 r.attended_minutes,
                 r.sick_days + r.leave_days + r.unexcused_days,
             )

@@ -7,6 +7,8 @@
 //! credit note makes it billable again, and the next run for the month bills it on a new
 //! invoice from the approved attendance.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use vidare_domain::ids::{AgreementId, InvoiceId, OrganisationId, PlacementId};
@@ -19,9 +21,10 @@ use vidare_domain::model::procurement::AbsenceRule;
 use vidare_domain::model::{RuleViolation, Text};
 use vidare_domain::money::Money;
 use vidare_domain::orgnr::OrganisationNumber;
-use vidare_domain::period::{DateRange, YearMonth};
+use vidare_domain::period::{DateRange, DateRangeSet, YearMonth};
 
 use crate::locks::TxLocks;
+use crate::repo::placements::{paused_by_placement, PauseRow, PAUSES_IN_MONTH_SQL};
 use crate::rows::{conv, count};
 use crate::{with_pool, with_tx, Change, Scoped, StoreError};
 
@@ -236,7 +239,10 @@ const BILLABLE_SQL: &str = "SELECT p.id AS placement_id, p.organisation_id, p.ag
          WHERE l.tenant_id = a.tenant_id AND l.placement_id = a.placement_id AND i.month = a.month AND i.kind = 'credit_note') \
     ORDER BY p.organisation_id, p.id";
 
-fn billable(row: BillableRow) -> Result<(OrganisationId, BillableMonth), StoreError> {
+fn billable(
+    row: BillableRow,
+    paused: &mut HashMap<PlacementId, DateRangeSet>,
+) -> Result<(OrganisationId, BillableMonth), StoreError> {
     const E: &str = "placement";
     let id = row.placement_id;
     let agreement_vat = conv(E, id, VatCategory::parse(&row.vat_category))?;
@@ -251,6 +257,7 @@ fn billable(row: BillableRow) -> Result<(OrganisationId, BillableMonth), StoreEr
                 Text::parse(&format!("{}, placering {id}", row.type_name)),
             )?,
             placement: conv(E, id, DateRange::new(row.start_date, row.end_date))?,
+            paused: paused.remove(&PlacementId(id)).unwrap_or_default(),
             price_per_month: Money::from_ore(row.price_per_month_ore),
             absence_rule: conv(E, id, AbsenceRule::parse(&row.absence_rule))?,
             vat: VatCategory::effective(agreement_vat, row.vat_registered),
@@ -491,15 +498,23 @@ impl Scoped<'_> {
         &self,
         month: YearMonth,
     ) -> Result<Vec<(OrganisationId, BillableMonth)>, StoreError> {
-        let rows: Vec<BillableRow> = with_pool!(self, |pool| {
-            sqlx::query_as(BILLABLE_SQL)
+        let (rows, pauses): (Vec<BillableRow>, Vec<PauseRow>) = with_pool!(self, |pool| {
+            let rows = sqlx::query_as(BILLABLE_SQL)
                 .bind(self.tid())
                 .bind(month.to_string())
                 .bind(AttendanceStatus::Approved.as_str())
                 .fetch_all(pool)
-                .await?
+                .await?;
+            let pauses = sqlx::query_as(PAUSES_IN_MONTH_SQL)
+                .bind(self.tid())
+                .bind(month.last_day())
+                .bind(month.first_day())
+                .fetch_all(pool)
+                .await?;
+            (rows, pauses)
         });
-        rows.into_iter().map(billable).collect()
+        let mut paused = paused_by_placement(pauses);
+        rows.into_iter().map(|r| billable(r, &mut paused)).collect()
     }
 
     /// Creates draft invoices for `month`: one per supplier with billable placement-months,
@@ -532,9 +547,16 @@ impl Scoped<'_> {
                 .bind(AttendanceStatus::Approved.as_str())
                 .fetch_all(&mut *tx)
                 .await?;
+            let pauses: Vec<PauseRow> = sqlx::query_as(PAUSES_IN_MONTH_SQL)
+                .bind(self.tid())
+                .bind(month.last_day())
+                .bind(month.first_day())
+                .fetch_all(&mut *tx)
+                .await?;
+            let mut paused = paused_by_placement(pauses);
             let billables = rows
                 .into_iter()
-                .map(billable)
+                .map(|r| billable(r, &mut paused))
                 .collect::<Result<Vec<_>, _>>()?;
             let mut by_org: Vec<(OrganisationId, Vec<BillableMonth>)> = Vec::new();
             for (org, b) in billables {

@@ -1,16 +1,18 @@
 //! Referrals, placements, monthly attendance, exits and follow-ups.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 use vidare_domain::ids::{
     AgreementId, ExitId, FollowUpId, OrganisationId, ParticipantId, PlacementId, PlacementTypeId,
     ReferralId,
 };
 use vidare_domain::model::placement::{
-    AttendanceMonth, AttendanceStatus, Exit, ExitOutcome, FollowUp, FollowUpPoint, FollowUpStatus,
-    Placement, Referral, ReferralStatus, WeeklyMinutes,
+    paused_days, AttendanceMonth, AttendanceStatus, Exit, ExitOutcome, FollowUp, FollowUpPoint,
+    FollowUpStatus, Placement, Referral, ReferralStatus, WeeklyMinutes,
 };
 use vidare_domain::model::{RuleViolation, Text};
-use vidare_domain::period::{DateRange, YearMonth};
+use vidare_domain::period::{DateRange, DateRangeSet, YearMonth};
 
 use crate::locks::TxLocks;
 use crate::rows::{conv, count, int};
@@ -137,7 +139,49 @@ impl TryFrom<AttendanceRow> for AttendanceMonth {
     }
 }
 
+/// The pauses with paused days in a month, of every placement of the tenant: placement,
+/// start and the day it resumed (a pause's days run through the day before; see
+/// [`paused_days`]). `$1` tenant, `$2` the month's last day, `$3` its first day.
+pub(crate) const PAUSES_IN_MONTH_SQL: &str =
+    "SELECT placement_id, start_date, end_date FROM placement_pauses \
+     WHERE tenant_id = $1 AND start_date <= $2 AND (end_date IS NULL OR end_date > $3)";
+
+/// A pause row: placement, start, the day it resumed.
+pub(crate) type PauseRow = (i64, NaiveDate, Option<NaiveDate>);
+
+/// The paused days of each placement among `rows`.
+pub(crate) fn paused_by_placement(rows: Vec<PauseRow>) -> HashMap<PlacementId, DateRangeSet> {
+    let mut out: HashMap<PlacementId, DateRangeSet> = HashMap::new();
+    for (placement, start, resumed) in rows {
+        if let Some(days) = paused_days(start, resumed) {
+            out.entry(PlacementId(placement)).or_default().insert(days);
+        }
+    }
+    out
+}
+
 impl Scoped<'_> {
+    /// The days a placement has been or is paused: not billed, and not counted in a
+    /// month's working days.
+    pub async fn paused_days_of_placement(
+        &self,
+        placement: PlacementId,
+    ) -> Result<DateRangeSet, StoreError> {
+        let rows: Vec<PauseRow> = with_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT placement_id, start_date, end_date FROM placement_pauses \
+                 WHERE tenant_id = $1 AND placement_id = $2",
+            )
+            .bind(self.tid())
+            .bind(placement.get())
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(paused_by_placement(rows)
+            .remove(&placement)
+            .unwrap_or_default())
+    }
+
     /// Records a referral under an agreement in force on the referral date, within the
     /// agreement's free capacity. The referral is pending until the supplier answers.
     pub async fn insert_referral(&self, r: &NewReferral) -> Result<ReferralId, StoreError> {
@@ -339,9 +383,11 @@ impl Scoped<'_> {
     /// month is locked: corrections go through credit notes.
     pub async fn upsert_attendance(&self, a: &AttendanceMonth) -> Result<(), StoreError> {
         let placement = self.get_placement(a.placement_id).await?;
+        let paused = self.paused_days_of_placement(a.placement_id).await?;
         AttendanceMonth::check(
             a.month,
             &placement.period,
+            &paused,
             a.attended_minutes,
             a.sick_days + a.leave_days + a.unexcused_days,
         )?;

@@ -16,8 +16,8 @@ use vidare_domain::ids::{
     AgreementId, OrganisationId, ParticipantId, PlacementId, PlacementTypeId, ReferralId,
 };
 use vidare_domain::model::placement::{
-    attendance_deadline, working_days_in, ExitOutcome, FollowUpPoint, FollowUpStatus, NoteKind,
-    Referral, WeeklyMinutes, MAX_MINUTES_PER_WORKING_DAY,
+    attendance_deadline, working_days_unpaused, ExitOutcome, FollowUpPoint, FollowUpStatus,
+    NoteKind, Referral, WeeklyMinutes, MAX_MINUTES_PER_WORKING_DAY,
 };
 use vidare_domain::model::Text;
 use vidare_domain::period::YearMonth;
@@ -1148,7 +1148,7 @@ pub struct AttendanceLineOut {
     pub first_name: String,
     pub last_name: String,
     pub pseudonym: String,
-    /// Working days of the month within the placement.
+    /// Working days of the month within the placement, outside its pauses.
     pub working_days: u32,
     /// The most minutes the month allows (10 hours per working day).
     pub max_minutes: u32,
@@ -1202,7 +1202,7 @@ pub(super) async fn portal_attendance(
             lines: lines
                 .iter()
                 .map(|l| {
-                    let days = working_days_in(m, &l.placement.period);
+                    let days = working_days_unpaused(m, &l.placement.period, &l.paused);
                     let a = l.attendance.as_ref();
                     AttendanceLineOut {
                         placement_id: l.placement.id.get(),

@@ -11,7 +11,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
 use vidare_domain::ids::{OrganisationId, ParticipantId};
-use vidare_domain::model::placement::{attendance_deadline, working_days_in, AttendanceStatus};
+use vidare_domain::model::placement::{
+    attendance_deadline, working_days_unpaused, AttendanceStatus,
+};
 use vidare_domain::period::YearMonth;
 use vidare_domain::Localized;
 use vidare_store::StoreError;
@@ -183,7 +185,7 @@ async fn overview_page(
                     .map(|l| Line {
                         name: format!("{} {}", l.first_name, l.last_name),
                         pseudonym: l.pseudonym,
-                        working_days: working_days_in(month, &l.placement.period),
+                        working_days: working_days_unpaused(month, &l.placement.period, &l.paused),
                         hours: l
                             .attendance
                             .as_ref()
