@@ -20,8 +20,8 @@ pub(crate) trait TxLocks {
     async fn lock_agreement(&mut self, tenant: i64, agreement: i64) -> Result<(), sqlx::Error>;
 
     /// Takes the invoicing lock of a tenant's month for the rest of the transaction:
-    /// creating the month's invoices and crediting one of them each read what is billed
-    /// before writing.
+    /// creating the month's invoices, crediting one of them and correcting a
+    /// placement-month's attendance each read what is billed before writing.
     async fn lock_invoicing_month(
         &mut self,
         tenant: i64,

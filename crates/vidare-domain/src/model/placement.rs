@@ -138,7 +138,8 @@ pub fn paused_days_in(month: YearMonth, period: &DateRange, paused: &DateRangeSe
 
 crate::code_enum! {
     /// A month's attendance report moves from draft to submitted to approved; approval
-    /// locks it, and later corrections go through credit notes.
+    /// locks it. Later the municipality alone corrects it, once no uncredited invoice
+    /// bills it (the correction is approved at once and kept in the month's history).
     pub enum AttendanceStatus {
         Draft = "draft",
         Submitted = "submitted",

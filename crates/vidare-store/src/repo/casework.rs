@@ -1170,7 +1170,9 @@ impl Scoped<'_> {
     }
 
     /// The municipality approves a supplier's submitted attendance for `month`, which
-    /// locks it: later changes are refused, and corrections go through credit notes.
+    /// locks it: the supplier's later changes are refused, and the municipality corrects
+    /// a placement-month with [`Scoped::correct_attendance`] (after crediting the invoice
+    /// that bills it, if any).
     /// Returns how many placements' months were approved.
     pub async fn approve_attendance(
         &self,
@@ -1535,8 +1537,12 @@ fn ended(field: &'static str) -> StoreError {
 fn locked(month: YearMonth) -> StoreError {
     RuleViolation::new(
         "month",
-        format!("Närvaron för {month} är godkänd och låst. Rätta med en kreditfaktura."),
-        format!("Attendance for {month} is approved and locked. Correct it with a credit note."),
+        format!(
+            "Närvaron för {month} är godkänd och låst. Kontakta kommunens samordnare om den behöver rättas."
+        ),
+        format!(
+            "Attendance for {month} is approved and locked. Contact the municipality's coordinator if it needs correcting."
+        ),
     )
     .into()
 }

@@ -239,6 +239,36 @@ const BILLABLE_SQL: &str = "SELECT p.id AS placement_id, p.organisation_id, p.ag
          WHERE l.tenant_id = a.tenant_id AND l.placement_id = a.placement_id AND i.month = a.month AND i.kind = 'credit_note') \
     ORDER BY p.organisation_id, p.id";
 
+/// The invoice that bills a placement-month and has not been credited (a credit note
+/// always credits a whole invoice, so this is the rule of [`BILLABLE_SQL`] seen from the
+/// invoice): id, number, status. `$1` tenant, `$2` placement, `$3` month.
+pub(crate) const UNCREDITED_INVOICE_SQL: &str = "SELECT i.id, i.number, i.status FROM invoices i \
+    WHERE i.tenant_id = $1 AND i.month = $3 AND i.kind = 'invoice' \
+    AND EXISTS (SELECT 1 FROM invoice_lines l WHERE l.tenant_id = i.tenant_id AND l.invoice_id = i.id \
+                AND l.placement_id = $2) \
+    AND NOT EXISTS (SELECT 1 FROM invoices c WHERE c.tenant_id = i.tenant_id AND c.corrects = i.id) \
+    ORDER BY i.id DESC";
+
+/// An invoice that bills a placement-month, as [`Scoped::uncredited_invoice_of`] finds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BillingInvoice {
+    pub id: InvoiceId,
+    pub number: String,
+    pub status: InvoiceStatus,
+}
+
+impl BillingInvoice {
+    pub(crate) fn from_row(
+        (id, number, status): (i64, String, String),
+    ) -> Result<Self, StoreError> {
+        Ok(BillingInvoice {
+            id: InvoiceId(id),
+            number,
+            status: conv("invoice", id, InvoiceStatus::parse(&status))?,
+        })
+    }
+}
+
 fn billable(
     row: BillableRow,
     paused: &mut HashMap<PlacementId, DateRangeSet>,
@@ -301,6 +331,24 @@ impl Scoped<'_> {
             city: opt(r.city)?,
             payment_days: count(E, id, r.payment_days)?,
         }))
+    }
+
+    /// The invoice (or draft) that bills a placement-month and has not been credited, if
+    /// any: while there is one, the month's attendance cannot be corrected.
+    pub async fn uncredited_invoice_of(
+        &self,
+        placement: PlacementId,
+        month: YearMonth,
+    ) -> Result<Option<BillingInvoice>, StoreError> {
+        let row: Option<(i64, String, String)> = with_pool!(self, |pool| {
+            sqlx::query_as(UNCREDITED_INVOICE_SQL)
+                .bind(self.tid())
+                .bind(placement.get())
+                .bind(month.to_string())
+                .fetch_optional(pool)
+                .await?
+        });
+        row.map(BillingInvoice::from_row).transpose()
     }
 
     /// Saves the municipality's buyer details (audit-logged).
