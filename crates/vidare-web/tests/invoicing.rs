@@ -792,6 +792,227 @@ async fn an_invoiced_month_is_corrected_after_its_credit_note(kind: BackendKind)
     );
 }
 
+/// The API credits an invoice (problem+json per field) and downloads an invoice's UBL:
+/// the municipality any of its documents, a supplier only its own approved ones.
+async fn the_api_credits_invoices_and_downloads_ubl(kind: BackendKind) {
+    let app = TestApp::new(kind).await;
+    approved_placement(&app, app.org, 831).await;
+    approved_placement(&app, app.other_org, 832).await;
+    let s = app.db.store.tenant(app.tenant);
+    s.create_invoices_for_month(month(), d(2025, 10, 5))
+        .await
+        .unwrap();
+    let invoices = s.list_invoices(&InvoiceFilter::default()).await.unwrap();
+    let own = invoices
+        .iter()
+        .find(|i| i.organisation_id == app.org)
+        .unwrap()
+        .id;
+    let theirs = invoices
+        .iter()
+        .find(|i| i.organisation_id == app.other_org)
+        .unwrap()
+        .id;
+    use vidare_domain::model::invoice::InvoiceStatus::*;
+    for id in [own, theirs] {
+        s.set_invoice_status(id, Approved, None).await.unwrap();
+        s.set_invoice_status(id, Sent, None).await.unwrap();
+    }
+
+    let (mut admin, csrf) = app.sign_in(RoleKind::ProcurementOfficer).await;
+    let credit = |id: i64, body: &str| {
+        Request::post(format!("/api/v1/invoices/{id}/credit"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("X-CSRF-Token", &csrf)
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    };
+    let problem = |r: &Reply, status: StatusCode, fields: &[&str]| {
+        assert_eq!(r.status, status, "{}", r.body);
+        assert!(r.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("application/problem+json"));
+        let json: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        let named: Vec<&str> = json["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(named, fields, "{}", r.body);
+    };
+    // Every missing field is named; a date before the invoice's is refused; nothing made.
+    let r = app.send(&mut admin, credit(own.get(), "{}")).await;
+    problem(
+        &r,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &["reason", "issue_date"],
+    );
+    let r = app
+        .send(
+            &mut admin,
+            credit(
+                own.get(),
+                r#"{"reason":"Fel frånvaro","issue_date":"2025-10-01"}"#,
+            ),
+        )
+        .await;
+    problem(&r, StatusCode::UNPROCESSABLE_ENTITY, &["issue_date"]);
+    assert!(r.body.contains("före fakturan"), "{}", r.body);
+    let r = app
+        .send(
+            &mut admin,
+            credit(
+                own.get(),
+                r#"{"reason":"Fel frånvaro","issue_date":"2025-13-01"}"#,
+            ),
+        )
+        .await;
+    assert!(r.body.contains("\"field\":\"issue_date\""), "{}", r.body);
+    let r = app
+        .send(
+            &mut admin,
+            credit(999_999, r#"{"reason":"Fel","issue_date":"2025-11-01"}"#),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        s.list_invoices(&InvoiceFilter::default())
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+
+    let r = app
+        .send(
+            &mut admin,
+            credit(
+                own.get(),
+                r#"{"reason":"Fel frånvaro","issue_date":"2025-11-01"}"#,
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let json: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    let cn = &json["data"]["invoice"];
+    assert_eq!(
+        (
+            cn["kind"].as_str(),
+            cn["number"].as_str(),
+            cn["corrects"].as_i64()
+        ),
+        (Some("credit_note"), Some("K202509-1"), Some(own.get()))
+    );
+    assert_eq!(cn["status"], "draft");
+    assert_eq!(json["data"]["lines"].as_array().unwrap().len(), 1);
+    let credit_id = cn["id"].as_i64().unwrap();
+    assert_eq!(
+        r.headers[header::LOCATION].to_str().unwrap(),
+        format!("/api/v1/invoices/{credit_id}")
+    );
+    assert_eq!(
+        s.get_invoice(own).await.unwrap().0.status,
+        Sent,
+        "never edited"
+    );
+    // Twice, or a credit note: refused, naming `corrects`.
+    let r = app
+        .send(
+            &mut admin,
+            credit(own.get(), r#"{"reason":"Igen","issue_date":"2025-11-02"}"#),
+        )
+        .await;
+    problem(&r, StatusCode::UNPROCESSABLE_ENTITY, &["corrects"]);
+    let r = app
+        .send(
+            &mut admin,
+            credit(credit_id, r#"{"reason":"Igen","issue_date":"2025-11-02"}"#),
+        )
+        .await;
+    problem(&r, StatusCode::UNPROCESSABLE_ENTITY, &["corrects"]);
+
+    // UBL: refused until the municipality's buyer details are set, then the document.
+    let r = app
+        .get(&mut admin, &format!("/api/v1/invoices/{}/ubl", own.get()))
+        .await;
+    problem(&r, StatusCode::UNPROCESSABLE_ENTITY, &["org_number"]);
+    s.save_invoicing_settings(&vidare_store::repo::invoices::InvoicingSettings {
+        org_number: vidare_domain::orgnr::OrganisationNumber::parse("212000-9994").unwrap(),
+        buyer_reference: Text::parse("AME").unwrap(),
+        street: None,
+        postcode: None,
+        city: None,
+        payment_days: 30,
+    })
+    .await
+    .unwrap();
+    let xml = app
+        .get(&mut admin, &format!("/api/v1/invoices/{}/ubl", own.get()))
+        .await;
+    assert_eq!(xml.status, StatusCode::OK, "{}", xml.body);
+    assert!(xml.headers[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("application/xml"));
+    assert!(xml.headers[header::CONTENT_DISPOSITION]
+        .to_str()
+        .unwrap()
+        .contains("F202509-7696001234.xml"));
+    assert!(xml.body.contains("<Invoice ") && xml.body.contains("<cbc:ID>F202509</cbc:ID>"));
+    validate("api-invoice.xml", &xml.body);
+    let cn_xml = app
+        .get(&mut admin, &format!("/api/v1/invoices/{credit_id}/ubl"))
+        .await;
+    assert_eq!(cn_xml.status, StatusCode::OK);
+    assert!(cn_xml.body.contains("<CreditNote "), "{}", cn_xml.body);
+    validate("api-credit.xml", &cn_xml.body);
+    assert_eq!(
+        app.get(&mut admin, "/api/v1/invoices/999999/ubl")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    // A supplier: its own approved invoice; never another's, nor its draft credit note.
+    let (mut supplier, _) = app.sign_in(RoleKind::SupplierUser).await;
+    let mine = app
+        .get(
+            &mut supplier,
+            &format!("/api/v1/invoices/{}/ubl", own.get()),
+        )
+        .await;
+    assert_eq!(mine.status, StatusCode::OK);
+    assert_eq!(mine.body, xml.body);
+    for id in [theirs.get(), credit_id, 999_999] {
+        let r = app
+            .get(&mut supplier, &format!("/api/v1/invoices/{id}/ubl"))
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{id}");
+        assert!(!r.body.contains("Annan ek. för."));
+    }
+    // Suppliers and case workers cannot credit; case workers get no documents.
+    let (mut cw, cw_csrf) = app.sign_in(RoleKind::CaseWorker).await;
+    assert_eq!(
+        app.get(&mut cw, &format!("/api/v1/invoices/{}/ubl", own.get()))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let r = app
+        .send(
+            &mut cw,
+            Request::post(format!("/api/v1/invoices/{}/credit", theirs.get()))
+                .header(header::CONTENT_TYPE, "application/json")
+                .header("X-CSRF-Token", &cw_csrf)
+                .body(Body::from(r#"{"reason":"x","issue_date":"2025-11-01"}"#))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
 macro_rules! both {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -817,4 +1038,5 @@ both!(
     the_month_is_invoiced_approved_credited_and_downloaded,
     suppliers_see_only_their_own_approved_invoices,
     an_invoiced_month_is_corrected_after_its_credit_note,
+    the_api_credits_invoices_and_downloads_ubl,
 );
