@@ -379,13 +379,11 @@ struct Done {
     klart: Option<String>,
 }
 
-fn parse_path(ctx: &Ctx, month: &str, id: &str) -> Result<(YearMonth, PlacementId), Response> {
-    let month = parse_month(ctx, month)?;
-    let id = id
-        .trim()
-        .parse::<i64>()
-        .map_err(|_| ctx.not_found().into_response())?;
-    Ok((month, PlacementId(id)))
+/// The month and placement of a correction's path; `None` is not found.
+fn parse_path(month: &str, id: &str) -> Option<(YearMonth, PlacementId)> {
+    let month = YearMonth::parse(month).ok()?;
+    let id = id.trim().parse::<i64>().ok()?;
+    Some((month, PlacementId(id)))
 }
 
 async fn correction_page(
@@ -489,9 +487,8 @@ async fn correction(
     Path((month, id)): Path<(String, String)>,
     Query(q): Query<Done>,
 ) -> Response {
-    let (month, id) = match parse_path(&ctx, &month, &id) {
-        Ok(r) => r,
-        Err(r) => return r,
+    let Some((month, id)) = parse_path(&month, &id) else {
+        return ctx.not_found().into_response();
     };
     let notice = (q.klart.as_deref() == Some("rattad")).then_some("placements.corr_saved");
     correction_page(
@@ -512,9 +509,8 @@ async fn correct(
     Path((month, id)): Path<(String, String)>,
     Form(f): Form<HashMap<String, String>>,
 ) -> Response {
-    let (month, id) = match parse_path(&ctx, &month, &id) {
-        Ok(r) => r,
-        Err(r) => return r,
+    let Some((month, id)) = parse_path(&month, &id) else {
+        return ctx.not_found().into_response();
     };
     let v = Values(f);
     let mut errors = FieldErrors::default();
