@@ -387,7 +387,9 @@ fn max_end(a: Option<NaiveDate>, b: Option<NaiveDate>) -> Option<NaiveDate> {
 ///
 /// Overlapping or adjacent ranges are merged on insert, so the stored ranges
 /// are the unique shortest description of the set and can be compared directly.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// Serialised as the list of those ranges.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[serde(transparent)]
 pub struct DateRangeSet {
     ranges: Vec<DateRange>,
 }

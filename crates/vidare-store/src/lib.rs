@@ -18,6 +18,7 @@ pub mod cache;
 mod checkpoint;
 mod error;
 pub mod import;
+mod locks;
 mod migrate;
 pub mod repo;
 mod rows;

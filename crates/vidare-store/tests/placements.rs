@@ -1118,6 +1118,77 @@ async fn register_search_export_and_anonymise(db: TestDb) {
     assert!(db.store.verify_audit().await.unwrap().is_intact());
 }
 
+/// Many case workers referring to the last places at once never take more places than
+/// the agreement has: the free places are counted under the agreement's lock
+/// (PostgreSQL; SQLite's single writer serialises the transactions anyway). Three rounds,
+/// each a new agreement with one of its two places taken and twelve referrals racing for
+/// the other, so that a missing lock is caught even when one round happens not to race.
+async fn simultaneous_referrals_never_exceed_capacity(db: TestDb) {
+    let fx = fixture(&db.store, "samtidigt").await;
+    let s = db.store.tenant(fx.tenant);
+    let template = s.get_agreement(fx.agreement).await.unwrap();
+    let first = person(&s, 1).await;
+    let mut people = Vec::new();
+    for serial in 2..14 {
+        people.push(person(&s, serial).await);
+    }
+    for round in 0..3 {
+        let agreement = s
+            .insert_agreement(&NewAgreement {
+                round_id: None,
+                lot_id: None,
+                organisation_id: template.organisation_id,
+                placement_type_id: template.placement_type_id,
+                capacity: 2,
+                price_per_month: template.price_per_month,
+                period: template.period,
+                rank: Some(round + 2),
+                absence_rule: template.absence_rule,
+                signed_on: None,
+            })
+            .await
+            .unwrap();
+        refer(&s, first, agreement, d(2024, 2, 1)).await;
+        let results = futures_util::future::join_all(people.iter().map(|p| {
+            let store = db.store.clone();
+            let (p, tenant) = (*p, fx.tenant);
+            async move {
+                store
+                    .tenant(tenant)
+                    .insert_referral(&NewReferral {
+                        participant_id: p,
+                        agreement_id: agreement,
+                        reason: text("Behov av praktisk arbetsträning"),
+                        referred_on: d(2024, 2, 2),
+                    })
+                    .await
+            }
+        }))
+        .await;
+        let mut granted = 0;
+        for r in results {
+            match r {
+                Ok(_) => granted += 1,
+                Err(e) => {
+                    let (field, msg) = rule(e);
+                    assert_eq!(field, "agreement_id");
+                    assert!(msg.contains("inga lediga platser"), "{msg}");
+                }
+            }
+        }
+        assert_eq!(
+            granted, 1,
+            "round {round}: exactly the one free place is taken"
+        );
+        let places = s
+            .free_places(d(2024, 2, 2), None, Some(fx.org))
+            .await
+            .unwrap();
+        let this = places.iter().find(|p| p.agreement.id == agreement).unwrap();
+        assert_eq!((this.used, this.pending, this.free()), (0, 2, 0));
+    }
+}
+
 macro_rules! both {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -1149,4 +1220,5 @@ both!(
     coming_agreements_are_listed_after_those_in_force,
     pseudonyms_are_stable_per_tenant,
     register_search_export_and_anonymise,
+    simultaneous_referrals_never_exceed_capacity,
 );

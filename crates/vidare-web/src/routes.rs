@@ -58,6 +58,10 @@ pub mod access {
     pub const SUPPLIER: Access = Access::Roles(&[SupplierUser]);
     /// The municipality's invoicing: creating, approving and paying suppliers' invoices.
     pub const INVOICING: Access = Access::Roles(&[TenantAdmin, ProcurementOfficer]);
+    /// An invoice's e-invoice document: the municipality's invoicing, and a supplier for
+    /// its own approved documents (another's is not found).
+    pub const INVOICE_DOCUMENT: Access =
+        Access::Roles(&[TenantAdmin, ProcurementOfficer, SupplierUser]);
     /// Administration of the tenant: accounts, logs, tokens.
     pub const ADMIN: Access = Access::Roles(&[TenantAdmin]);
     /// Effect measurement (aggregates only): dashboards, the report, parameter sets.

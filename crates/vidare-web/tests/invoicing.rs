@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use chrono::NaiveDate;
-use vidare_domain::ids::OrganisationId;
+use vidare_domain::ids::{OrganisationId, PlacementId};
 use vidare_domain::model::participant::{
     Covariates, EducationLevel, Gender, NewParticipant, SwedishLevel,
 };
@@ -40,7 +40,7 @@ fn month() -> YearMonth {
 
 /// A placement at `org` from 10 September 2025 with approved September attendance
 /// (2 unexcused days), under an agreement of 12 000 kr a month deducting them.
-async fn approved_placement(app: &TestApp, org: OrganisationId, serial: u16) {
+async fn approved_placement(app: &TestApp, org: OrganisationId, serial: u16) -> PlacementId {
     let s = app.db.store.tenant(app.tenant);
     let pt = s
         .insert_placement_type(&NewPlacementType {
@@ -111,6 +111,7 @@ async fn approved_placement(app: &TestApp, org: OrganisationId, serial: u16) {
     })
     .await
     .unwrap();
+    placement
 }
 
 fn location(r: &Reply) -> String {
@@ -530,6 +531,488 @@ async fn suppliers_see_only_their_own_approved_invoices(kind: BackendKind) {
     assert!(r.body.contains("\"field\":\"paid_on\""), "{}", r.body);
 }
 
+/// A billed month is corrected by the municipality after its invoice is credited, on a
+/// page that works without JavaScript and in the API; the next run bills the corrected
+/// values on a new invoice, and the page shows what was approved before.
+async fn an_invoiced_month_is_corrected_after_its_credit_note(kind: BackendKind) {
+    let app = TestApp::new(kind).await;
+    let placement = approved_placement(&app, app.org, 821).await;
+    let s = app.db.store.tenant(app.tenant);
+    let id = s
+        .create_invoices_for_month(month(), d(2025, 10, 5))
+        .await
+        .unwrap()
+        .invoices[0];
+    use vidare_domain::model::invoice::InvoiceStatus::*;
+    s.set_invoice_status(id, Approved, None).await.unwrap();
+    s.set_invoice_status(id, Sent, None).await.unwrap();
+
+    let (mut cw, csrf) = app.sign_in(RoleKind::CaseWorker).await;
+    let page = format!("/narvaro/2025-09/rattelse/{placement}");
+    let overview = app
+        .get(
+            &mut cw,
+            &format!("/narvaro/2025-09?leverantor={}", app.org.get()),
+        )
+        .await;
+    assert!(
+        overview.body.contains(&format!("href=\"{page}\"")),
+        "{}",
+        overview.body
+    );
+    let r = app.get(&mut cw, &page).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("Faktura Person 821"), "{}", r.body);
+    assert!(
+        r.body
+            .contains("Månaden är fakturerad på faktura <strong>F202509</strong>"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("20 h; 1 / 0 / 2 (Godkänd)"), "{}", r.body);
+    assert!(r.body.contains("Inga rättelser."));
+
+    // Refused while the invoice stands, and for bad input; nothing is saved.
+    let form = |hours: &'static str, unexcused: &'static str, reason: &'static str| {
+        vec![
+            ("attended_hours", hours),
+            ("sick_days", "1"),
+            ("leave_days", "0"),
+            ("unexcused_days", unexcused),
+            ("reason", reason),
+        ]
+    };
+    let r = app
+        .post_form(
+            &mut cw,
+            &page,
+            &form("20", "0", "Frånvaron var godkänd"),
+            &csrf,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("href=\"#month\"")
+            && r.body.contains("Kreditera fakturan under Fakturor först"),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body.contains(">Frånvaron var godkänd</textarea>"),
+        "the input is kept"
+    );
+    let r = app
+        .post_form(&mut cw, &page, &form("tolv", "0", ""), &csrf)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("id=\"attended_hours-error\""), "{}", r.body);
+    assert!(
+        r.body.contains("Ange varför närvaron rättas."),
+        "{}",
+        r.body
+    );
+    let r = app
+        .post_form(&mut cw, &page, &form("151", "0", "För många timmar"), &csrf)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("högst 150 timmar"), "{}", r.body);
+    assert!(s
+        .attendance_corrections(placement)
+        .await
+        .unwrap()
+        .is_empty());
+
+    // The invoicing staff credit the invoice; then the correction goes through.
+    let (mut admin, admin_csrf) = app.sign_in(RoleKind::TenantAdmin).await;
+    let r = app
+        .post_form(
+            &mut admin,
+            &format!("/fakturor/{id}/kreditera"),
+            &[
+                ("reason", "Fel frånvaro"),
+                ("credit_issue_date", "2025-10-20"),
+            ],
+            &admin_csrf,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = app.get(&mut cw, &page).await;
+    assert!(
+        r.body.contains("Ingen faktura som gäller tar med månaden"),
+        "{}",
+        r.body
+    );
+    let r = app
+        .post_form(
+            &mut cw,
+            &page,
+            &form("20", "0", "Frånvaron var godkänd"),
+            &csrf,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(location(&r), format!("{page}?klart=rattad"));
+    let r = app.get(&mut cw, &location(&r)).await;
+    assert!(r.body.contains("Rättelsen är sparad"), "{}", r.body);
+    // The history: what was approved before, what it is now, why and by whom.
+    assert!(
+        r.body.contains("<td>20 h; 1 / 0 / 2 (Godkänd)</td><td>20 h; 1 / 0 / 0</td><td>Frånvaron var godkänd</td>"),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body.contains(&format!(
+            "<td>{}</td>",
+            support::email(RoleKind::CaseWorker)
+        )),
+        "{}",
+        r.body
+    );
+
+    // The next run bills the corrected month: 21 of 30 days, nothing deducted.
+    let r = app
+        .post_form(
+            &mut admin,
+            "/fakturor/skapa",
+            &[("month", "2025-09"), ("issue_date", "2025-10-21")],
+            &admin_csrf,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let new_id = s
+        .list_invoices(&InvoiceFilter::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|i| i.number == "F202509-2")
+        .unwrap()
+        .id;
+    let detail = app.get(&mut admin, &format!("/fakturor/{new_id}")).await;
+    assert!(detail.body.contains("21 / 30"), "{}", detail.body);
+    assert!(
+        detail.body.contains("8\u{a0}400,00\u{a0}kr"),
+        "{}",
+        detail.body
+    );
+
+    // The API: the draft now bills the month, so a correction names `month`; field
+    // problems for a missing reason and too many hours; a late report for October.
+    let post = |body: &'static str| {
+        Request::post("/api/v1/attendance/2025-09/corrections")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("X-CSRF-Token", &csrf)
+            .body(Body::from(body.replace("PID", &placement.to_string())))
+            .unwrap()
+    };
+    let r = app
+        .send(
+            &mut cw,
+            post(r#"{"placement_id":PID,"attended_minutes":600,"unexcused_days":1,"reason":"Ny uppgift"}"#),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.headers[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("application/problem+json"));
+    assert!(
+        r.body.contains("\"field\":\"month\"") && r.body.contains("fakturautkastet F202509-2"),
+        "{}",
+        r.body
+    );
+    let r = app
+        .send(
+            &mut cw,
+            post(r#"{"placement_id":PID,"attended_minutes":600}"#),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("\"field\":\"reason\""), "{}", r.body);
+    let r = app
+        .send(
+            &mut cw,
+            Request::post("/api/v1/attendance/2025-10/corrections")
+                .header(header::CONTENT_TYPE, "application/json")
+                .header("X-CSRF-Token", &csrf)
+                .body(Body::from(format!(
+                    r#"{{"placement_id":{placement},"attended_minutes":{},"reason":"För mycket"}}"#,
+                    231 * 60
+                )))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body.contains("\"field\":\"attended_hours\""),
+        "{}",
+        r.body
+    );
+    let r = app
+        .send(
+            &mut cw,
+            Request::post("/api/v1/attendance/2025-10/corrections")
+                .header(header::CONTENT_TYPE, "application/json")
+                .header("X-CSRF-Token", &csrf)
+                .body(Body::from(format!(
+                    r#"{{"placement_id":{placement},"attended_minutes":4800,"sick_days":2,"reason":"Leverantören missade sista dag"}}"#
+                )))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let october = s
+        .attendance_of_placement(placement)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.month == YearMonth::new(2025, 10).unwrap())
+        .unwrap();
+    assert_eq!(
+        (october.attended_minutes, october.sick_days, october.status),
+        (4800, 2, AttendanceStatus::Approved)
+    );
+    // Suppliers cannot correct.
+    let (mut supplier, supplier_csrf) = app.sign_in(RoleKind::SupplierUser).await;
+    let r = app
+        .send(
+            &mut supplier,
+            Request::post("/api/v1/attendance/2025-10/corrections")
+                .header(header::CONTENT_TYPE, "application/json")
+                .header("X-CSRF-Token", &supplier_csrf)
+                .body(Body::from(format!(
+                    r#"{{"placement_id":{placement},"attended_minutes":60,"reason":"x"}}"#
+                )))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.get(&mut supplier, &page).await.status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+/// The API credits an invoice (problem+json per field) and downloads an invoice's UBL:
+/// the municipality any of its documents, a supplier only its own approved ones.
+async fn the_api_credits_invoices_and_downloads_ubl(kind: BackendKind) {
+    let app = TestApp::new(kind).await;
+    approved_placement(&app, app.org, 831).await;
+    approved_placement(&app, app.other_org, 832).await;
+    let s = app.db.store.tenant(app.tenant);
+    s.create_invoices_for_month(month(), d(2025, 10, 5))
+        .await
+        .unwrap();
+    let invoices = s.list_invoices(&InvoiceFilter::default()).await.unwrap();
+    let own = invoices
+        .iter()
+        .find(|i| i.organisation_id == app.org)
+        .unwrap()
+        .id;
+    let theirs = invoices
+        .iter()
+        .find(|i| i.organisation_id == app.other_org)
+        .unwrap()
+        .id;
+    use vidare_domain::model::invoice::InvoiceStatus::*;
+    for id in [own, theirs] {
+        s.set_invoice_status(id, Approved, None).await.unwrap();
+        s.set_invoice_status(id, Sent, None).await.unwrap();
+    }
+
+    let (mut admin, csrf) = app.sign_in(RoleKind::ProcurementOfficer).await;
+    let credit = |id: i64, body: &str| {
+        Request::post(format!("/api/v1/invoices/{id}/credit"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("X-CSRF-Token", &csrf)
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    };
+    let problem = |r: &Reply, status: StatusCode, fields: &[&str]| {
+        assert_eq!(r.status, status, "{}", r.body);
+        assert!(r.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("application/problem+json"));
+        let json: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        let named: Vec<&str> = json["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(named, fields, "{}", r.body);
+    };
+    // Every missing field is named; a date before the invoice's is refused; nothing made.
+    let r = app.send(&mut admin, credit(own.get(), "{}")).await;
+    problem(
+        &r,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &["reason", "issue_date"],
+    );
+    let r = app
+        .send(
+            &mut admin,
+            credit(
+                own.get(),
+                r#"{"reason":"Fel frånvaro","issue_date":"2025-10-01"}"#,
+            ),
+        )
+        .await;
+    problem(&r, StatusCode::UNPROCESSABLE_ENTITY, &["issue_date"]);
+    assert!(r.body.contains("före fakturan"), "{}", r.body);
+    let r = app
+        .send(
+            &mut admin,
+            credit(
+                own.get(),
+                r#"{"reason":"Fel frånvaro","issue_date":"2025-13-01"}"#,
+            ),
+        )
+        .await;
+    assert!(r.body.contains("\"field\":\"issue_date\""), "{}", r.body);
+    let r = app
+        .send(
+            &mut admin,
+            credit(999_999, r#"{"reason":"Fel","issue_date":"2025-11-01"}"#),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        s.list_invoices(&InvoiceFilter::default())
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+
+    let r = app
+        .send(
+            &mut admin,
+            credit(
+                own.get(),
+                r#"{"reason":"Fel frånvaro","issue_date":"2025-11-01"}"#,
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let json: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    let cn = &json["data"]["invoice"];
+    assert_eq!(
+        (
+            cn["kind"].as_str(),
+            cn["number"].as_str(),
+            cn["corrects"].as_i64()
+        ),
+        (Some("credit_note"), Some("K202509-1"), Some(own.get()))
+    );
+    assert_eq!(cn["status"], "draft");
+    assert_eq!(json["data"]["lines"].as_array().unwrap().len(), 1);
+    let credit_id = cn["id"].as_i64().unwrap();
+    assert_eq!(
+        r.headers[header::LOCATION].to_str().unwrap(),
+        format!("/api/v1/invoices/{credit_id}")
+    );
+    assert_eq!(
+        s.get_invoice(own).await.unwrap().0.status,
+        Sent,
+        "never edited"
+    );
+    // Twice, or a credit note: refused, naming `corrects`.
+    let r = app
+        .send(
+            &mut admin,
+            credit(own.get(), r#"{"reason":"Igen","issue_date":"2025-11-02"}"#),
+        )
+        .await;
+    problem(&r, StatusCode::UNPROCESSABLE_ENTITY, &["corrects"]);
+    let r = app
+        .send(
+            &mut admin,
+            credit(credit_id, r#"{"reason":"Igen","issue_date":"2025-11-02"}"#),
+        )
+        .await;
+    problem(&r, StatusCode::UNPROCESSABLE_ENTITY, &["corrects"]);
+
+    // UBL: refused until the municipality's buyer details are set, then the document.
+    let r = app
+        .get(&mut admin, &format!("/api/v1/invoices/{}/ubl", own.get()))
+        .await;
+    problem(&r, StatusCode::UNPROCESSABLE_ENTITY, &["org_number"]);
+    s.save_invoicing_settings(&vidare_store::repo::invoices::InvoicingSettings {
+        org_number: vidare_domain::orgnr::OrganisationNumber::parse("212000-9994").unwrap(),
+        buyer_reference: Text::parse("AME").unwrap(),
+        street: None,
+        postcode: None,
+        city: None,
+        payment_days: 30,
+    })
+    .await
+    .unwrap();
+    let xml = app
+        .get(&mut admin, &format!("/api/v1/invoices/{}/ubl", own.get()))
+        .await;
+    assert_eq!(xml.status, StatusCode::OK, "{}", xml.body);
+    assert!(xml.headers[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("application/xml"));
+    assert!(xml.headers[header::CONTENT_DISPOSITION]
+        .to_str()
+        .unwrap()
+        .contains("F202509-7696001234.xml"));
+    assert!(xml.body.contains("<Invoice ") && xml.body.contains("<cbc:ID>F202509</cbc:ID>"));
+    validate("api-invoice.xml", &xml.body);
+    let cn_xml = app
+        .get(&mut admin, &format!("/api/v1/invoices/{credit_id}/ubl"))
+        .await;
+    assert_eq!(cn_xml.status, StatusCode::OK);
+    assert!(cn_xml.body.contains("<CreditNote "), "{}", cn_xml.body);
+    validate("api-credit.xml", &cn_xml.body);
+    assert_eq!(
+        app.get(&mut admin, "/api/v1/invoices/999999/ubl")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    // A supplier: its own approved invoice; never another's, nor its draft credit note.
+    let (mut supplier, _) = app.sign_in(RoleKind::SupplierUser).await;
+    let mine = app
+        .get(
+            &mut supplier,
+            &format!("/api/v1/invoices/{}/ubl", own.get()),
+        )
+        .await;
+    assert_eq!(mine.status, StatusCode::OK);
+    assert_eq!(mine.body, xml.body);
+    for id in [theirs.get(), credit_id, 999_999] {
+        let r = app
+            .get(&mut supplier, &format!("/api/v1/invoices/{id}/ubl"))
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{id}");
+        assert!(!r.body.contains("Annan ek. för."));
+    }
+    // Suppliers and case workers cannot credit; case workers get no documents.
+    let (mut cw, cw_csrf) = app.sign_in(RoleKind::CaseWorker).await;
+    assert_eq!(
+        app.get(&mut cw, &format!("/api/v1/invoices/{}/ubl", own.get()))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let r = app
+        .send(
+            &mut cw,
+            Request::post(format!("/api/v1/invoices/{}/credit", theirs.get()))
+                .header(header::CONTENT_TYPE, "application/json")
+                .header("X-CSRF-Token", &cw_csrf)
+                .body(Body::from(r#"{"reason":"x","issue_date":"2025-11-01"}"#))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
 macro_rules! both {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -554,4 +1037,6 @@ macro_rules! both {
 both!(
     the_month_is_invoiced_approved_credited_and_downloaded,
     suppliers_see_only_their_own_approved_invoices,
+    an_invoiced_month_is_corrected_after_its_credit_note,
+    the_api_credits_invoices_and_downloads_ubl,
 );

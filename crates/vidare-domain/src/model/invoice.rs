@@ -170,6 +170,8 @@ pub struct BillableMonth {
     pub description: Text,
     /// The placement's days (start through end, or open-ended).
     pub placement: crate::period::DateRange,
+    /// The placement's paused days (see [`super::placement::paused_days`]): not billed.
+    pub paused: crate::period::DateRangeSet,
     pub price_per_month: Money,
     pub absence_rule: AbsenceRule,
     pub vat: VatCategory,
@@ -185,11 +187,14 @@ pub struct DerivedLine {
     pub placement_id: PlacementId,
     pub agreement_id: AgreementId,
     pub description: Text,
-    /// Calendar days of the placement in the month, before absence deductions.
+    /// Calendar days of the placement in the month, before pauses and absence.
     pub placement_days: u32,
+    /// Calendar days of the placement in the month that fall in a pause: never billed,
+    /// whatever the absence rule.
+    pub paused_days: u32,
     /// Absence days deducted under the agreement's absence rule.
     pub deducted_days: u32,
-    /// Paid days: `placement_days - deducted_days`, never below zero.
+    /// Paid days: `placement_days - paused_days - deducted_days`, never below zero.
     pub paid_days: u32,
     /// Days of the month (the pro-rata denominator).
     pub month_days: u32,
@@ -210,7 +215,8 @@ pub fn deducted_days(rule: AbsenceRule, sick: u32, leave: u32, unexcused: u32) -
 }
 
 /// Derives one invoice line: part months pro rata by the calendar days of the
-/// placement within the month, minus the absence days the agreement deducts.
+/// placement within the month, less its paused days, less the absence days the
+/// agreement deducts (at most the days that are left).
 pub fn derive_line(
     month: YearMonth,
     billable: &BillableMonth,
@@ -236,20 +242,23 @@ pub fn derive_line(
             ),
         ));
     }
+    let paused_days =
+        super::placement::paused_days_in(month, &billable.placement, &billable.paused);
     let deducted = deducted_days(
         billable.absence_rule,
         billable.sick_days,
         billable.leave_days,
         billable.unexcused_days,
     )
-    .min(placement_days);
-    let paid_days = placement_days - deducted;
+    .min(placement_days - paused_days);
+    let paid_days = placement_days - paused_days - deducted;
     let month_days = month.days();
     Ok(DerivedLine {
         placement_id: billable.placement_id,
         agreement_id: billable.agreement_id,
         description: billable.description.clone(),
         placement_days,
+        paused_days,
         deducted_days: deducted,
         paid_days,
         month_days,
@@ -431,7 +440,8 @@ impl InvoiceDocument {
 mod tests {
     use super::*;
 
-    use crate::period::DateRange;
+    use crate::model::placement::paused_days;
+    use crate::period::{DateRange, DateRangeSet};
     use chrono::NaiveDate;
     use proptest::prelude::*;
 
@@ -445,6 +455,7 @@ mod tests {
             agreement_id: AgreementId(3),
             description: Text::parse("Arbetsträning").unwrap(),
             placement: DateRange::new(start, end).unwrap(),
+            paused: DateRangeSet::new(),
             price_per_month: Money::from_kronor(10_000),
             absence_rule: rule,
             vat: VatCategory::Exempt,
@@ -496,6 +507,58 @@ mod tests {
         b.unexcused_days = 40;
         let line = derive_line(feb, &b).unwrap();
         assert_eq!((line.paid_days, line.amount), (0, Money::ZERO));
+    }
+
+    #[test]
+    fn paused_days_are_not_billed_and_absence_is_deducted_from_the_rest() {
+        let march = YearMonth::new(2024, 3).unwrap(); // 31 days
+        let mut b = billable(d(2024, 1, 1), None, AbsenceRule::PayFullMonth);
+        // Paused 11 March, resumed 21 March: 10 paused days, 21 of 31 billed.
+        b.paused = paused_days(d(2024, 3, 11), Some(d(2024, 3, 21)))
+            .into_iter()
+            .collect();
+        let line = derive_line(march, &b).unwrap();
+        assert_eq!(
+            (
+                line.placement_days,
+                line.paused_days,
+                line.deducted_days,
+                line.paid_days
+            ),
+            (31, 10, 0, 21)
+        );
+        assert_eq!(line.amount, Money::from_kronor(10_000).pro_rata(21, 31));
+        // With absence deducted as well: 3 unexcused days of the 21 → 18.
+        b.absence_rule = AbsenceRule::DeductUnexcused;
+        let line = derive_line(march, &b).unwrap();
+        assert_eq!(
+            (line.paused_days, line.deducted_days, line.paid_days),
+            (10, 3, 18)
+        );
+        // A pause still open from 25 March and a placement from 22 March: 3 days billed.
+        b.placement = DateRange::new(d(2024, 3, 22), None).unwrap();
+        b.paused = paused_days(d(2024, 3, 25), None).into_iter().collect();
+        let line = derive_line(march, &b).unwrap();
+        assert_eq!((line.placement_days, line.paused_days), (10, 7));
+        assert_eq!(
+            (line.deducted_days, line.paid_days),
+            (3, 0),
+            "absence never below zero"
+        );
+        // Paused the whole month: nothing billed, whatever the rule.
+        b.paused = paused_days(d(2024, 2, 1), Some(d(2024, 4, 2)))
+            .into_iter()
+            .collect();
+        b.absence_rule = AbsenceRule::PayFullMonth;
+        let line = derive_line(march, &b).unwrap();
+        assert_eq!((line.paid_days, line.amount), (0, Money::ZERO));
+        // A pause in another month changes nothing.
+        b.placement = DateRange::new(d(2024, 1, 1), None).unwrap();
+        b.paused = paused_days(d(2024, 4, 1), None).into_iter().collect();
+        assert_eq!(
+            derive_line(march, &b).unwrap().amount,
+            Money::from_kronor(10_000)
+        );
     }
 
     #[test]
@@ -588,6 +651,7 @@ mod tests {
             year in 2000i32..2100, month in 1u32..=12,
             start_offset in -40i64..31, len in 0i64..80, open in any::<bool>(),
             sick in 0u32..40, leave in 0u32..40, unexcused in 0u32..40, r in rule(),
+            pauses in prop::collection::vec((-40i64..40, 0i64..20, any::<bool>()), 0..3),
         ) {
             let m = YearMonth::new(year, month).unwrap();
             let start = m.first_day() + chrono::Duration::days(start_offset);
@@ -595,13 +659,26 @@ mod tests {
             let mut b = billable(start, end, r);
             b.price_per_month = Money::from_ore(price);
             (b.sick_days, b.leave_days, b.unexcused_days) = (sick, leave, unexcused);
+            b.paused = pauses
+                .iter()
+                .filter_map(|(offset, len, open)| {
+                    let from = m.first_day() + chrono::Duration::days(*offset);
+                    paused_days(from, (!open).then(|| from + chrono::Duration::days(*len)))
+                })
+                .collect();
+            let unpaused = derive_line(m, &BillableMonth { paused: DateRangeSet::new(), ..b.clone() });
             match derive_line(m, &b) {
                 Ok(line) => {
                     prop_assert!(line.amount >= Money::ZERO);
                     prop_assert!(line.amount <= b.price_per_month);
                     prop_assert!(line.paid_days <= line.placement_days);
                     prop_assert!(line.placement_days <= line.month_days);
-                    prop_assert_eq!(line.paid_days + line.deducted_days, line.placement_days);
+                    prop_assert_eq!(
+                        line.paid_days + line.paused_days + line.deducted_days,
+                        line.placement_days
+                    );
+                    // A pause never makes a line dearer.
+                    prop_assert!(line.amount <= unpaused.unwrap().amount);
                 }
                 Err(e) => prop_assert_eq!(e.field, "month"),
             }

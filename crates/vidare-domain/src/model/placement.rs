@@ -10,7 +10,7 @@ use crate::ids::{
     AgreementId, ExitId, FollowUpId, OrganisationId, ParticipantId, PlacementId, PlacementTypeId,
     ReferralId,
 };
-use crate::period::{DateRange, YearMonth};
+use crate::period::{DateRange, DateRangeSet, YearMonth};
 
 crate::code_enum! {
     /// Where a referral stands. The supplier accepts or declines.
@@ -94,17 +94,52 @@ pub const MAX_MINUTES_PER_WORKING_DAY: u32 = 10 * 60;
 /// Working days of `month` inside `period` (weekdays that are not public holidays or
 /// equated days).
 pub fn working_days_in(month: YearMonth, period: &DateRange) -> u32 {
+    working_days_unpaused(month, period, &DateRangeSet::new())
+}
+
+/// Working days of `month` inside `period` that are not in a pause: the days a
+/// participant can attend, and so the basis of the month's hour limit.
+pub fn working_days_unpaused(month: YearMonth, period: &DateRange, paused: &DateRangeSet) -> u32 {
     month
         .first_day()
         .iter_days()
         .take_while(|d| *d <= month.last_day())
-        .filter(|d| period.contains(*d) && calendar::is_working_day(*d))
+        .filter(|d| period.contains(*d) && !paused.contains(*d) && calendar::is_working_day(*d))
         .count() as u32
+}
+
+/// The days a pause covers: from its start through the day before the placement
+/// resumes (the pause's stored end is the day entered as "resumes on"), or from its
+/// start on while it is open. `None` when it resumed on the day it started.
+pub fn paused_days(start: NaiveDate, resumed_on: Option<NaiveDate>) -> Option<DateRange> {
+    match resumed_on {
+        None => DateRange::new(start, None).ok(),
+        Some(resumed) => resumed
+            .pred_opt()
+            .and_then(|last| DateRange::new(start, Some(last)).ok()),
+    }
+}
+
+/// The calendar days of `month` within `period` that fall in a pause: they are not
+/// billed (see [`crate::model::invoice::derive_line`]).
+pub fn paused_days_in(month: YearMonth, period: &DateRange, paused: &DateRangeSet) -> u32 {
+    let Some(in_month) = period.intersection(&month.range()) else {
+        return 0;
+    };
+    // Bounded by the month, so every intersection has a length; the set's ranges are
+    // disjoint, so the sum counts each day once.
+    paused
+        .ranges()
+        .iter()
+        .filter_map(|r| r.intersection(&in_month))
+        .filter_map(|r| r.len_days())
+        .sum()
 }
 
 crate::code_enum! {
     /// A month's attendance report moves from draft to submitted to approved; approval
-    /// locks it, and later corrections go through credit notes.
+    /// locks it. Later the municipality alone corrects it, once no uncredited invoice
+    /// bills it (the correction is approved at once and kept in the month's history).
     pub enum AttendanceStatus {
         Draft = "draft",
         Submitted = "submitted",
@@ -126,25 +161,34 @@ pub struct AttendanceMonth {
 }
 
 impl AttendanceMonth {
-    /// Attendance may not exceed 10 hours per working day of the placement in the month,
-    /// and absence days may not exceed those working days.
+    /// Attendance may not exceed 10 hours per working day of the placement in the month
+    /// outside its pauses, and absence days may not exceed those working days (a paused
+    /// day is neither attended nor absent).
     pub fn check(
         month: YearMonth,
         period: &DateRange,
+        paused: &DateRangeSet,
         attended_minutes: u32,
         absence_days: u32,
     ) -> Result<(), RuleViolation> {
-        let days = working_days_in(month, period);
+        let days = working_days_unpaused(month, period, paused);
+        let paused_note = |sv: bool| match (paused_days_in(month, period, paused) > 0, sv) {
+            (false, _) => "",
+            (true, true) => " utanför uppehåll",
+            (true, false) => " outside pauses",
+        };
         let max = days * MAX_MINUTES_PER_WORKING_DAY;
         if attended_minutes > max {
             return Err(RuleViolation::new(
                 "attended_hours",
                 format!(
-                    "{month} har {days} arbetsdagar inom placeringen, så högst {} timmar kan rapporteras.",
+                    "{month} har {days} arbetsdagar inom placeringen{}, så högst {} timmar kan rapporteras.",
+                    paused_note(true),
                     max / 60
                 ),
                 format!(
-                    "{month} has {days} working days within the placement, so at most {} hours can be reported.",
+                    "{month} has {days} working days within the placement{}, so at most {} hours can be reported.",
+                    paused_note(false),
                     max / 60
                 ),
             ));
@@ -152,8 +196,14 @@ impl AttendanceMonth {
         if absence_days > days {
             return Err(RuleViolation::new(
                 "absence_days",
-                format!("Frånvarodagarna kan vara högst {days}, antalet arbetsdagar inom placeringen i {month}."),
-                format!("Absence days can be at most {days}, the working days within the placement in {month}."),
+                format!(
+                    "Frånvarodagarna kan vara högst {days}, antalet arbetsdagar inom placeringen{} i {month}.",
+                    paused_note(true)
+                ),
+                format!(
+                    "Absence days can be at most {days}, the working days within the placement{} in {month}.",
+                    paused_note(false)
+                ),
             ));
         }
         Ok(())
@@ -467,15 +517,16 @@ mod tests {
         let month = YearMonth::new(2024, 5).unwrap();
         let whole = DateRange::new(d(2024, 1, 1), None).unwrap();
         assert_eq!(working_days_in(month, &whole), 21);
-        assert!(AttendanceMonth::check(month, &whole, 21 * 600, 0).is_ok());
+        let none = DateRangeSet::new();
+        assert!(AttendanceMonth::check(month, &whole, &none, 21 * 600, 0).is_ok());
         assert_eq!(
-            AttendanceMonth::check(month, &whole, 21 * 600 + 1, 0)
+            AttendanceMonth::check(month, &whole, &none, 21 * 600 + 1, 0)
                 .unwrap_err()
                 .field,
             "attended_hours"
         );
         assert_eq!(
-            AttendanceMonth::check(month, &whole, 0, 22)
+            AttendanceMonth::check(month, &whole, &none, 0, 22)
                 .unwrap_err()
                 .field,
             "absence_days"
@@ -483,6 +534,52 @@ mod tests {
         // A placement starting Monday 27 May has 5 working days in May.
         let late = DateRange::new(d(2024, 5, 27), None).unwrap();
         assert_eq!(working_days_in(month, &late), 5);
+    }
+
+    #[test]
+    fn paused_days_are_neither_worked_nor_billed() {
+        // Paused 13 May, resumed Monday 27 May: 13–26 May are paused, 10 working days
+        // (Ascension Day, 9 May, is before the pause).
+        let month = YearMonth::new(2024, 5).unwrap();
+        let whole = DateRange::new(d(2024, 1, 1), None).unwrap();
+        let pause = paused_days(d(2024, 5, 13), Some(d(2024, 5, 27))).unwrap();
+        assert_eq!(
+            (pause.start(), pause.end()),
+            (d(2024, 5, 13), Some(d(2024, 5, 26)))
+        );
+        let paused: DateRangeSet = [pause].into_iter().collect();
+        assert_eq!(working_days_unpaused(month, &whole, &paused), 11);
+        assert_eq!(paused_days_in(month, &whole, &paused), 14);
+        // The hour limit is the working days outside the pause: 11 × 10 hours.
+        assert!(AttendanceMonth::check(month, &whole, &paused, 110 * 60, 0).is_ok());
+        let over = AttendanceMonth::check(month, &whole, &paused, 110 * 60 + 1, 0).unwrap_err();
+        assert_eq!(over.field, "attended_hours");
+        assert!(
+            over.sv
+                .contains("11 arbetsdagar inom placeringen utanför uppehåll"),
+            "{}",
+            over.sv
+        );
+        assert_eq!(
+            AttendanceMonth::check(month, &whole, &paused, 0, 12)
+                .unwrap_err()
+                .field,
+            "absence_days"
+        );
+        // Resumed the day it started: no paused day. Open: every day from the start.
+        assert!(paused_days(d(2024, 5, 13), Some(d(2024, 5, 13))).is_none());
+        let open: DateRangeSet = paused_days(d(2024, 5, 20), None).into_iter().collect();
+        assert_eq!(paused_days_in(month, &whole, &open), 12);
+        assert_eq!(working_days_unpaused(month, &whole, &open), 21 - 10);
+        // Only the placement's own days count: a placement ending 22 May.
+        let short = DateRange::new(d(2024, 5, 1), Some(d(2024, 5, 22))).unwrap();
+        assert_eq!(paused_days_in(month, &short, &open), 3);
+        // A pause in another month changes nothing.
+        let june: DateRangeSet = paused_days(d(2024, 6, 3), Some(d(2024, 6, 10)))
+            .into_iter()
+            .collect();
+        assert_eq!(paused_days_in(month, &whole, &june), 0);
+        assert_eq!(working_days_unpaused(month, &whole, &june), 21);
     }
 
     #[test]

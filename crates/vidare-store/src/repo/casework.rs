@@ -28,10 +28,12 @@ use vidare_domain::model::placement::{
 };
 use vidare_domain::model::procurement::FrameworkAgreement;
 use vidare_domain::model::{RuleViolation, Text};
-use vidare_domain::period::YearMonth;
+use vidare_domain::period::{DateRangeSet, YearMonth};
 use vidare_domain::personnummer::PersonalIdentityNumber;
 
-use crate::repo::placements::{AttendanceRow, PlacementRow, ReferralRow};
+use crate::repo::placements::{
+    paused_by_placement, AttendanceRow, PauseRow, PlacementRow, ReferralRow, PAUSES_IN_MONTH_SQL,
+};
 use crate::rows::{conv, count, int};
 use crate::{with_pool, with_tx, Change, Scoped, StoreError};
 
@@ -158,6 +160,8 @@ pub struct AttendanceLine {
     pub last_name: String,
     pub pseudonym: String,
     pub attendance: Option<AttendanceMonth>,
+    /// The placement's paused days (neither worked nor billed).
+    pub paused: DateRangeSet,
 }
 
 /// One placement's reported month, as the supplier submits it.
@@ -1155,6 +1159,15 @@ impl Scoped<'_> {
             .fetch_all(pool)
             .await?
         });
+        let pauses: Vec<PauseRow> = with_pool!(self, |pool| {
+            sqlx::query_as(PAUSES_IN_MONTH_SQL)
+                .bind(self.tid())
+                .bind(month.last_day())
+                .bind(month.first_day())
+                .fetch_all(pool)
+                .await?
+        });
+        let mut paused = paused_by_placement(pauses);
         rows.into_iter()
             .map(|r| {
                 let placement = Placement::try_from(r.p)?;
@@ -1174,6 +1187,7 @@ impl Scoped<'_> {
                 };
                 Ok(AttendanceLine {
                     pseudonym: settings.pseudonym(placement.participant_id),
+                    paused: paused.remove(&placement.id).unwrap_or_default(),
                     placement,
                     first_name: r.first_name,
                     last_name: r.last_name,
@@ -1218,6 +1232,7 @@ impl Scoped<'_> {
             AttendanceMonth::check(
                 month,
                 &line.placement.period,
+                &line.paused,
                 r.attended_minutes,
                 r.sick_days + r.leave_days + r.unexcused_days,
             )
@@ -1325,7 +1340,9 @@ impl Scoped<'_> {
     }
 
     /// The municipality approves a supplier's submitted attendance for `month`, which
-    /// locks it: later changes are refused, and corrections go through credit notes.
+    /// locks it: the supplier's later changes are refused, and the municipality corrects
+    /// a placement-month with [`Scoped::correct_attendance`] (after crediting the invoice
+    /// that bills it, if any).
     /// Returns how many placements' months were approved.
     pub async fn approve_attendance(
         &self,
@@ -1732,8 +1749,12 @@ fn ended(field: &'static str) -> StoreError {
 fn locked(month: YearMonth) -> StoreError {
     RuleViolation::new(
         "month",
-        format!("Närvaron för {month} är godkänd och låst. Rätta med en kreditfaktura."),
-        format!("Attendance for {month} is approved and locked. Correct it with a credit note."),
+        format!(
+            "Närvaron för {month} är godkänd och låst. Kontakta kommunens samordnare om den behöver rättas."
+        ),
+        format!(
+            "Attendance for {month} is approved and locked. Contact the municipality's coordinator if it needs correcting."
+        ),
     )
     .into()
 }

@@ -7,6 +7,8 @@
 //! credit note makes it billable again, and the next run for the month bills it on a new
 //! invoice from the approved attendance.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use vidare_domain::ids::{AgreementId, InvoiceId, OrganisationId, PlacementId};
@@ -19,8 +21,10 @@ use vidare_domain::model::procurement::AbsenceRule;
 use vidare_domain::model::{RuleViolation, Text};
 use vidare_domain::money::Money;
 use vidare_domain::orgnr::OrganisationNumber;
-use vidare_domain::period::{DateRange, YearMonth};
+use vidare_domain::period::{DateRange, DateRangeSet, YearMonth};
 
+use crate::locks::TxLocks;
+use crate::repo::placements::{paused_by_placement, PauseRow, PAUSES_IN_MONTH_SQL};
 use crate::rows::{conv, count};
 use crate::{with_pool, with_tx, Change, Scoped, StoreError};
 
@@ -235,7 +239,40 @@ const BILLABLE_SQL: &str = "SELECT p.id AS placement_id, p.organisation_id, p.ag
          WHERE l.tenant_id = a.tenant_id AND l.placement_id = a.placement_id AND i.month = a.month AND i.kind = 'credit_note') \
     ORDER BY p.organisation_id, p.id";
 
-fn billable(row: BillableRow) -> Result<(OrganisationId, BillableMonth), StoreError> {
+/// The invoice that bills a placement-month and has not been credited (a credit note
+/// always credits a whole invoice, so this is the rule of [`BILLABLE_SQL`] seen from the
+/// invoice): id, number, status. `$1` tenant, `$2` placement, `$3` month.
+pub(crate) const UNCREDITED_INVOICE_SQL: &str = "SELECT i.id, i.number, i.status FROM invoices i \
+    WHERE i.tenant_id = $1 AND i.month = $3 AND i.kind = 'invoice' \
+    AND EXISTS (SELECT 1 FROM invoice_lines l WHERE l.tenant_id = i.tenant_id AND l.invoice_id = i.id \
+                AND l.placement_id = $2) \
+    AND NOT EXISTS (SELECT 1 FROM invoices c WHERE c.tenant_id = i.tenant_id AND c.corrects = i.id) \
+    ORDER BY i.id DESC";
+
+/// An invoice that bills a placement-month, as [`Scoped::uncredited_invoice_of`] finds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BillingInvoice {
+    pub id: InvoiceId,
+    pub number: String,
+    pub status: InvoiceStatus,
+}
+
+impl BillingInvoice {
+    pub(crate) fn from_row(
+        (id, number, status): (i64, String, String),
+    ) -> Result<Self, StoreError> {
+        Ok(BillingInvoice {
+            id: InvoiceId(id),
+            number,
+            status: conv("invoice", id, InvoiceStatus::parse(&status))?,
+        })
+    }
+}
+
+fn billable(
+    row: BillableRow,
+    paused: &mut HashMap<PlacementId, DateRangeSet>,
+) -> Result<(OrganisationId, BillableMonth), StoreError> {
     const E: &str = "placement";
     let id = row.placement_id;
     let agreement_vat = conv(E, id, VatCategory::parse(&row.vat_category))?;
@@ -250,6 +287,7 @@ fn billable(row: BillableRow) -> Result<(OrganisationId, BillableMonth), StoreEr
                 Text::parse(&format!("{}, placering {id}", row.type_name)),
             )?,
             placement: conv(E, id, DateRange::new(row.start_date, row.end_date))?,
+            paused: paused.remove(&PlacementId(id)).unwrap_or_default(),
             price_per_month: Money::from_ore(row.price_per_month_ore),
             absence_rule: conv(E, id, AbsenceRule::parse(&row.absence_rule))?,
             vat: VatCategory::effective(agreement_vat, row.vat_registered),
@@ -293,6 +331,24 @@ impl Scoped<'_> {
             city: opt(r.city)?,
             payment_days: count(E, id, r.payment_days)?,
         }))
+    }
+
+    /// The invoice (or draft) that bills a placement-month and has not been credited, if
+    /// any: while there is one, the month's attendance cannot be corrected.
+    pub async fn uncredited_invoice_of(
+        &self,
+        placement: PlacementId,
+        month: YearMonth,
+    ) -> Result<Option<BillingInvoice>, StoreError> {
+        let row: Option<(i64, String, String)> = with_pool!(self, |pool| {
+            sqlx::query_as(UNCREDITED_INVOICE_SQL)
+                .bind(self.tid())
+                .bind(placement.get())
+                .bind(month.to_string())
+                .fetch_optional(pool)
+                .await?
+        });
+        row.map(BillingInvoice::from_row).transpose()
     }
 
     /// Saves the municipality's buyer details (audit-logged).
@@ -490,15 +546,23 @@ impl Scoped<'_> {
         &self,
         month: YearMonth,
     ) -> Result<Vec<(OrganisationId, BillableMonth)>, StoreError> {
-        let rows: Vec<BillableRow> = with_pool!(self, |pool| {
-            sqlx::query_as(BILLABLE_SQL)
+        let (rows, pauses): (Vec<BillableRow>, Vec<PauseRow>) = with_pool!(self, |pool| {
+            let rows = sqlx::query_as(BILLABLE_SQL)
                 .bind(self.tid())
                 .bind(month.to_string())
                 .bind(AttendanceStatus::Approved.as_str())
                 .fetch_all(pool)
-                .await?
+                .await?;
+            let pauses = sqlx::query_as(PAUSES_IN_MONTH_SQL)
+                .bind(self.tid())
+                .bind(month.last_day())
+                .bind(month.first_day())
+                .fetch_all(pool)
+                .await?;
+            (rows, pauses)
         });
-        rows.into_iter().map(billable).collect()
+        let mut paused = paused_by_placement(pauses);
+        rows.into_iter().map(|r| billable(r, &mut paused)).collect()
     }
 
     /// Creates draft invoices for `month`: one per supplier with billable placement-months,
@@ -522,16 +586,25 @@ impl Scoped<'_> {
         let due_date = issue_date + chrono::Duration::days(i64::from(payment_days));
         let now: DateTime<Utc> = Utc::now();
         let created = with_tx!(self, |tx| {
-            // Read inside the write transaction: two runs cannot both bill a month.
+            // Read under the month's invoicing lock, inside the write transaction: two
+            // runs cannot both bill a month (the later one finds it billed).
+            tx.lock_invoicing_month(self.tid(), month).await?;
             let rows: Vec<BillableRow> = sqlx::query_as(BILLABLE_SQL)
                 .bind(self.tid())
                 .bind(month.to_string())
                 .bind(AttendanceStatus::Approved.as_str())
                 .fetch_all(&mut *tx)
                 .await?;
+            let pauses: Vec<PauseRow> = sqlx::query_as(PAUSES_IN_MONTH_SQL)
+                .bind(self.tid())
+                .bind(month.last_day())
+                .bind(month.first_day())
+                .fetch_all(&mut *tx)
+                .await?;
+            let mut paused = paused_by_placement(pauses);
             let billables = rows
                 .into_iter()
-                .map(billable)
+                .map(|r| billable(r, &mut paused))
                 .collect::<Result<Vec<_>, _>>()?;
             let mut by_org: Vec<(OrganisationId, Vec<BillableMonth>)> = Vec::new();
             for (org, b) in billables {
@@ -885,6 +958,9 @@ impl Scoped<'_> {
         let payment_days = settings.as_ref().map_or(30, |s| s.payment_days);
         let due_date = issue_date + chrono::Duration::days(i64::from(payment_days));
         let new_id: i64 = with_tx!(self, |tx| {
+            // Under the month's invoicing lock: two credits of one invoice cannot both
+            // pass the check below, nor take the same credit-note number.
+            tx.lock_invoicing_month(self.tid(), original.month).await?;
             let already: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM invoices WHERE tenant_id = $1 AND corrects = $2",
             )

@@ -1,11 +1,12 @@
 //! The invoicing area's JSON API under `/api/v1`: the same invoices and rules as the
 //! pages. The municipality lists invoices, reads one with its lines, creates a month's
-//! drafts from approved attendance and moves an invoice through the approval flow; a
-//! supplier reads its own approved invoices and income by month. Invoices hold no
-//! personal data.
+//! drafts from approved attendance, moves an invoice through the approval flow and
+//! credits one; a supplier reads its own approved invoices and income by month. Both
+//! download an invoice's Peppol BIS Billing 3.0 UBL document (a supplier only its own
+//! approved ones). Invoices hold no personal data.
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::NaiveDate;
@@ -13,9 +14,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 use vidare_domain::ids::{InvoiceId, OrganisationId};
 use vidare_domain::model::invoice::InvoiceStatus;
+use vidare_domain::model::Text;
 use vidare_domain::money::Money;
 use vidare_domain::period::YearMonth;
 use vidare_domain::Lang;
+use vidare_exchange::peppol::{file_name, ubl_xml};
 use vidare_store::repo::invoices::{InvoiceFilter, InvoiceLineRecord, InvoiceRecord, MonthIncome};
 
 use super::{envelopes, Amount, ApiJson, ApiPath, ApiQuery, Caller, ProblemDoc, Problems};
@@ -34,15 +37,17 @@ pub fn routes() -> Vec<RouteDef> {
             access::INVOICING,
             set_status,
         ),
+        RouteDef::post("/api/v1/invoices/{id}/credit", access::INVOICING, credit),
+        RouteDef::get("/api/v1/invoices/{id}/ubl", access::INVOICE_DOCUMENT, ubl),
         RouteDef::get("/api/v1/portal/invoices", access::SUPPLIER, portal),
     ]
 }
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(list, create, show, set_status, portal),
+    paths(list, create, show, set_status, credit, ubl, portal),
     tags(
-        (name = "invoicing", description = "Suppliers' invoices and credit notes derived from approved attendance, with the approval flow draft → approved → sent → paid. Corrections are credit notes, never edits. The Peppol BIS Billing 3.0 documents are downloaded from the pages."),
+        (name = "invoicing", description = "Suppliers' invoices and credit notes derived from approved attendance, with the approval flow draft → approved → sent → paid. Corrections are credit notes, never edits. Each document downloads as Peppol BIS Billing 3.0 UBL."),
     )
 )]
 struct InvoicingApi;
@@ -218,6 +223,18 @@ pub struct StatusIn {
     pub paid_on: Option<NaiveDate>,
     /// For `paid`: the amount paid, in öre.
     pub paid_ore: Option<i64>,
+}
+
+/// Credit an invoice.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreditIn {
+    /// Why the invoice is credited (printed on the credit note).
+    #[schema(value_type = String, required = true)]
+    pub reason: Option<String>,
+    /// The credit note's date, `YYYY-MM-DD`, not before the invoice's.
+    #[schema(value_type = NaiveDate, required = true)]
+    pub issue_date: Option<NaiveDate>,
 }
 
 fn field(lang: Lang, name: &str, sv: &str, en: &str) -> ApiError {
@@ -417,6 +434,114 @@ pub(super) async fn set_status(
             lines: lines.iter().map(InvoiceLineOut::from).collect(),
         },
     }))
+}
+
+/// Credit an invoice
+///
+/// Credits an approved, sent or paid invoice in full: a new credit note (a draft, with
+/// the invoice's lines) that corrects it; the invoice itself is never edited. Its
+/// placement-months become billable again (and their attendance correctable), so the
+/// month's next run bills them on a new invoice. Refused for a draft (delete it
+/// instead), a credit note, an invoice already credited (`corrects`), and a date before
+/// the invoice's (`issue_date`).
+#[utoipa::path(post, path = "/api/v1/invoices/{id}/credit", tag = "invoicing", operation_id = "credit_invoice",
+    params(("id" = i64, Path, description = "The invoice's id.")),
+    request_body = CreditIn,
+    responses(
+        (status = 201, description = "The credit note created (a draft), with its lines.", body = InvoiceItem),
+        (status = 400, description = "The body is not JSON of the expected shape.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such invoice in the tenant.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "A field is missing or refused (`reason`, `issue_date`, `corrects`).", body = ProblemDoc, content_type = "application/problem+json"),
+    ))]
+pub(super) async fn credit(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(b): ApiJson<CreditIn>,
+) -> Result<Response, ApiError> {
+    let s = caller.scoped(state.store());
+    // An unknown invoice is not found, whatever the body says.
+    s.get_invoice(InvoiceId(id))
+        .await
+        .map_err(|e| caller.store_error(e))?;
+    let mut p = Problems::new(caller.lang);
+    let reason = p
+        .required("reason", b.reason)
+        .and_then(|r| p.parse("reason", Text::parse_max(&r, 500)));
+    let issue = p.required("issue_date", b.issue_date);
+    p.finish()?;
+    let (Some(reason), Some(issue)) = (reason, issue) else {
+        return Err(ApiError::invalid(caller.lang, Vec::new()));
+    };
+    let new_id = s
+        .credit_invoice(InvoiceId(id), &reason, issue)
+        .await
+        .map_err(|e| caller.store_error(e))?;
+    let (inv, lines) = s
+        .get_invoice(new_id)
+        .await
+        .map_err(|e| caller.store_error(e))?;
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, format!("/api/v1/invoices/{new_id}"))],
+        Json(InvoiceItem {
+            data: InvoiceDetailOut {
+                invoice: (&inv).into(),
+                lines: lines.iter().map(InvoiceLineOut::from).collect(),
+            },
+        }),
+    )
+        .into_response())
+}
+
+/// Download an invoice as UBL
+///
+/// The invoice or credit note as a Peppol BIS Billing 3.0 UBL document (EN 16931), as
+/// the pages download it. The municipality's invoicing gets any of the tenant's
+/// documents; a supplier only its own, once approved (another's, or a draft, is not
+/// found). Refused until the municipality's buyer details are filled in (`org_number`).
+#[utoipa::path(get, path = "/api/v1/invoices/{id}/ubl", tag = "invoicing", operation_id = "get_invoice_ubl",
+    params(("id" = i64, Path, description = "The invoice's id.")),
+    responses(
+        (status = 200, description = "The UBL Invoice or CreditNote document, as an attachment.", body = String, content_type = "application/xml"),
+        (status = 404, description = "No such invoice in the tenant, or not the calling supplier's approved document.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "The municipality's buyer details are missing (`org_number`).", body = ProblemDoc, content_type = "application/problem+json"),
+    ))]
+pub(super) async fn ubl(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Response, ApiError> {
+    let s = caller.scoped(state.store());
+    let (inv, _) = s
+        .get_invoice(InvoiceId(id))
+        .await
+        .map_err(|e| caller.store_error(e))?;
+    // A supplier sees its own documents once the municipality has approved them.
+    if let Some(org) = caller.who().role.organisation_id() {
+        if inv.organisation_id != org || inv.status == InvoiceStatus::Draft {
+            return Err(caller.not_found());
+        }
+    }
+    let doc = s
+        .invoice_document(inv.id)
+        .await
+        .map_err(|e| caller.store_error(e))?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/xml; charset=utf-8".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}\"", file_name(&doc)),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        ubl_xml(&doc),
+    )
+        .into_response())
 }
 
 /// The supplier's invoices and income

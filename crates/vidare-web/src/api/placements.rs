@@ -16,14 +16,14 @@ use vidare_domain::ids::{
     AgreementId, OrganisationId, ParticipantId, PlacementId, PlacementTypeId, ReferralId,
 };
 use vidare_domain::model::placement::{
-    attendance_deadline, working_days_in, ExitOutcome, FollowUpPoint, FollowUpStatus, NoteKind,
-    Referral, WeeklyMinutes, MAX_MINUTES_PER_WORKING_DAY,
+    attendance_deadline, working_days_unpaused, ExitOutcome, FollowUpPoint, FollowUpStatus,
+    NoteKind, Referral, WeeklyMinutes, MAX_MINUTES_PER_WORKING_DAY,
 };
 use vidare_domain::model::Text;
 use vidare_domain::period::YearMonth;
 use vidare_domain::Lang;
 use vidare_store::repo::casework::{AttendanceReport, HoursAndGoals, PlacementTerms};
-use vidare_store::repo::placements::NewReferral;
+use vidare_store::repo::placements::{AttendanceCorrection, NewReferral};
 use vidare_store::{Change, StoreError};
 
 use super::{envelopes, Amount, ApiJson, ApiPath, ApiQuery, Caller, ProblemDoc, Problems};
@@ -77,6 +77,12 @@ pub fn routes() -> Vec<RouteDef> {
             access::CASE_WORK,
             approve,
         ),
+        // Who approves months corrects them.
+        RouteDef::post(
+            "/api/v1/attendance/{month}/corrections",
+            access::CASE_WORK,
+            correct,
+        ),
         RouteDef::get(
             "/api/v1/portal/referrals",
             access::SUPPLIER,
@@ -109,7 +115,8 @@ pub fn routes() -> Vec<RouteDef> {
 #[openapi(
     paths(
         free_places, refer, record, placement, add_note, pause, resume, planned_end,
-        hours_and_goals, exit, follow_up, due, month_status, approve, portal_referrals, accept, decline,
+        hours_and_goals, exit, follow_up, due, month_status, approve, correct, portal_referrals,
+        accept, decline,
         portal_attendance, submit
     ),
     tags(
@@ -986,9 +993,10 @@ pub struct ApproveIn {
 
 /// Approve a supplier's month
 ///
-/// Approves the supplier's submitted attendance for the month, which locks it: later
-/// changes are refused and corrections go through credit notes. Answers with how many
-/// placements' months were approved.
+/// Approves the supplier's submitted attendance for the month, which locks it: the
+/// supplier's later changes are refused, and the municipality corrects a placement-month
+/// with `POST /api/v1/attendance/{month}/corrections`. Answers with how many placements'
+/// months were approved.
 #[utoipa::path(post, path = "/api/v1/attendance/{month}/approve", tag = "placements", operation_id = "approve_attendance_month",
     params(("month" = String, Path, description = "The month, `YYYY-MM`.")),
     request_body = ApproveIn,
@@ -1026,6 +1034,80 @@ pub(super) async fn approve(
         }
         Err(e) => Err(caller.store_error(e)),
     }
+}
+
+/// A correction of one placement-month.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CorrectionIn {
+    #[schema(value_type = i64, required = true)]
+    pub placement_id: Option<i64>,
+    /// The corrected attended time, in minutes.
+    #[schema(value_type = u32, required = true)]
+    pub attended_minutes: Option<u32>,
+    #[serde(default)]
+    pub sick_days: u32,
+    #[serde(default)]
+    pub leave_days: u32,
+    #[serde(default)]
+    pub unexcused_days: u32,
+    /// Why the month is corrected (kept in its history and the audit log).
+    #[schema(value_type = String, required = true)]
+    pub reason: Option<String>,
+}
+
+/// Correct a placement-month's attendance
+///
+/// The municipality records corrected hours and absence days for one placement-month:
+/// a month it approved (locked), or one the supplier did not report before the deadline.
+/// The correction is approved at once; the values it replaces stay in the month's
+/// history and the audit log. Refused with a field message while an invoice that has not
+/// been credited bills the month (`month`: credit the invoice, or delete the draft,
+/// first; the month's next invoicing run then bills the corrected values on a new
+/// invoice), above what the month allows outside the placement's pauses
+/// (`attended_hours`, `absence_days`), or without a change. `id` is the correction's.
+#[utoipa::path(post, path = "/api/v1/attendance/{month}/corrections", tag = "placements", operation_id = "correct_attendance_month",
+    params(("month" = String, Path, description = "The month, `YYYY-MM`.")),
+    request_body = CorrectionIn,
+    responses(
+        (status = 201, description = "Corrected and approved; `id` is the correction's.", body = DoneItem),
+        (status = 400, description = "The month is not `YYYY-MM`, or the body is malformed.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such placement.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "A field is missing or refused (`reason`, `attended_hours`, `absence_days`, `month`: invoiced and not credited, not begun, or not a month of the placement).", body = ProblemDoc, content_type = "application/problem+json"),
+    ))]
+pub(super) async fn correct(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(m): ApiPath<String>,
+    ApiJson(b): ApiJson<CorrectionIn>,
+) -> Result<Response, ApiError> {
+    let m = month(caller.lang, &m)?;
+    let mut p = Problems::new(caller.lang);
+    let placement = p.required("placement_id", b.placement_id);
+    let minutes = p.required("attended_minutes", b.attended_minutes);
+    let reason = text(&mut p, "reason", b.reason, 1000);
+    p.finish()?;
+    let (Some(placement), Some(attended_minutes), Some(reason)) = (placement, minutes, reason)
+    else {
+        return Err(ApiError::invalid(caller.lang, Vec::new()));
+    };
+    let s = caller.scoped(state.store());
+    let id = s
+        .correct_attendance(
+            &AttendanceCorrection {
+                placement_id: PlacementId(placement),
+                month: m,
+                attended_minutes,
+                sick_days: b.sick_days,
+                leave_days: b.leave_days,
+                unexcused_days: b.unexcused_days,
+                reason,
+            },
+            state.now(),
+        )
+        .await
+        .map_err(|e| caller.store_error(e))?;
+    Ok(created(format!("/api/v1/placements/{placement}"), id))
 }
 
 // ---------------------------------------------------------------- portal
@@ -1226,7 +1308,7 @@ pub struct AttendanceLineOut {
     pub first_name: String,
     pub last_name: String,
     pub pseudonym: String,
-    /// Working days of the month within the placement.
+    /// Working days of the month within the placement, outside its pauses.
     pub working_days: u32,
     /// The most minutes the month allows (10 hours per working day).
     pub max_minutes: u32,
@@ -1280,7 +1362,7 @@ pub(super) async fn portal_attendance(
             lines: lines
                 .iter()
                 .map(|l| {
-                    let days = working_days_in(m, &l.placement.period);
+                    let days = working_days_unpaused(m, &l.placement.period, &l.paused);
                     let a = l.attendance.as_ref();
                     AttendanceLineOut {
                         placement_id: l.placement.id.get(),

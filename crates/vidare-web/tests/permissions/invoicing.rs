@@ -22,6 +22,7 @@ use super::Who::*;
 /// The municipality's invoicing: administrators and procurement officers.
 const INVOICING: &[Who] = &[Admin, Procurement];
 const SUPPLIER: &[Who] = &[Supplier];
+const INVOICE_DOCUMENT: &[Who] = &[Admin, Procurement, Supplier];
 
 /// The rule for each route of the area: method, path template, who may use it.
 pub const TABLE: &[(&str, &str, &[Who])] = &[
@@ -45,6 +46,9 @@ pub const TABLE: &[(&str, &str, &[Who])] = &[
     ("POST", "/api/v1/invoices", INVOICING),
     ("GET", "/api/v1/invoices/{id}", INVOICING),
     ("POST", "/api/v1/invoices/{id}/status", INVOICING),
+    ("POST", "/api/v1/invoices/{id}/credit", INVOICING),
+    // The document: the municipality's, and a supplier's own (the sample is its own).
+    ("GET", "/api/v1/invoices/{id}/ubl", INVOICE_DOCUMENT),
     ("GET", "/api/v1/portal/invoices", SUPPLIER),
 ];
 

@@ -43,6 +43,8 @@ pub const TABLE: &[(&str, &str, &[Who])] = &[
     ("GET", "/narvaro/{month}", CASE_WORK),
     ("POST", "/narvaro/{month}", CASE_WORK),
     ("POST", "/narvaro-sista-dag", CASE_WORK),
+    ("GET", "/narvaro/{month}/rattelse/{id}", CASE_WORK),
+    ("POST", "/narvaro/{month}/rattelse/{id}", CASE_WORK),
     // The suppliers' portal: supplier users only, their own organisation.
     ("GET", "/portal", SUPPLIER),
     ("GET", "/portal/anvisningar", SUPPLIER),
@@ -66,6 +68,7 @@ pub const TABLE: &[(&str, &str, &[Who])] = &[
     ("GET", "/api/v1/follow-ups/due", CASE_WORK),
     ("GET", "/api/v1/attendance/{month}", CASE_WORK),
     ("POST", "/api/v1/attendance/{month}/approve", CASE_WORK),
+    ("POST", "/api/v1/attendance/{month}/corrections", CASE_WORK),
     ("GET", "/api/v1/portal/referrals", SUPPLIER),
     ("POST", "/api/v1/portal/referrals/{id}/accept", SUPPLIER),
     ("POST", "/api/v1/portal/referrals/{id}/decline", SUPPLIER),
@@ -150,6 +153,7 @@ pub async fn samples(app: &TestApp) -> Vec<(&'static str, String)> {
         .unwrap();
     vec![
         ("placeringar", placement.get().to_string()),
+        ("rattelse", placement.get().to_string()),
         ("placements", placement.get().to_string()),
         ("anvisningar", referral.get().to_string()),
         ("referrals", referral.get().to_string()),

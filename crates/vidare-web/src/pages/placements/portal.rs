@@ -14,7 +14,7 @@ use axum::Form;
 use serde::Deserialize;
 use vidare_domain::ids::{OrganisationId, ParticipantId, PlacementId, ReferralId};
 use vidare_domain::model::placement::{
-    attendance_deadline, working_days_in, AttendanceMonth, AttendanceStatus, ReferralStatus,
+    attendance_deadline, working_days_unpaused, AttendanceMonth, AttendanceStatus, ReferralStatus,
 };
 use vidare_domain::model::Text;
 use vidare_domain::period::YearMonth;
@@ -511,7 +511,7 @@ async fn attendance_page(
         .map(|l| {
             let id = l.placement.id.get();
             let a = l.attendance.as_ref();
-            let days = working_days_in(month, &l.placement.period);
+            let days = working_days_unpaused(month, &l.placement.period, &l.paused);
             Line {
                 id,
                 name: format!("{} {}", l.first_name, l.last_name),
@@ -652,7 +652,8 @@ async fn submit_attendance(
             }
         }
         if let Some(m) = minutes {
-            if let Err(v) = AttendanceMonth::check(month, &l.placement.period, m, days.iter().sum())
+            if let Err(v) =
+                AttendanceMonth::check(month, &l.placement.period, &l.paused, m, days.iter().sum())
             {
                 let field = if v.field == "attended_hours" {
                     hf.clone()
