@@ -831,6 +831,42 @@ async fn attendance_is_corrected_by_the_municipality_with_a_history(db: TestDb) 
     );
     assert!(s.verify_audit().await.unwrap().problems.is_empty());
     assert_totals_kept(&db.store).await;
+
+    // The right-of-access export holds the corrections and why they were made; after the
+    // retention period, anonymisation empties those reasons with the rest.
+    let participant = s.get_placement(f.p_b).await.unwrap().participant_id;
+    let reasons = |record: vidare_store::repo::casework::ParticipantRecord| {
+        let mut reasons: Vec<String> = record
+            .placements
+            .into_iter()
+            .flat_map(|p| p.attendance_corrections)
+            .map(|c| c.reason)
+            .collect();
+        reasons.sort();
+        reasons
+    };
+    assert_eq!(
+        reasons(s.participant_record(participant).await.unwrap()),
+        ["Godkänd efter kontroll", "Leverantören missade sista dag"]
+    );
+    s.record_exit(
+        f.p_b,
+        d(2024, 4, 30),
+        vidare_domain::model::placement::ExitOutcome::Moved,
+        None,
+    )
+    .await
+    .unwrap();
+    let gone = s
+        .anonymise_participants(d(2024, 6, 1), d(2030, 1, 1))
+        .await
+        .unwrap();
+    assert_eq!(gone, [participant]);
+    assert_eq!(
+        reasons(s.participant_record(participant).await.unwrap()),
+        ["[anonymiserad]", "[anonymiserad]"]
+    );
+    assert!(s.verify_audit().await.unwrap().problems.is_empty());
 }
 
 /// Paused days are not billed (like absence the agreement deducts, whatever its rule)

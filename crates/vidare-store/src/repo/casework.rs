@@ -285,6 +285,8 @@ pub struct PlacementRecord {
     pub pauses: Vec<Pause>,
     pub notes: Vec<PlacementNote>,
     pub attendance: Vec<AttendanceMonth>,
+    /// The municipality's corrections of approved months, with what they replaced.
+    pub attendance_corrections: Vec<crate::repo::placements::CorrectionRecord>,
     pub exit: Option<Exit>,
     pub follow_ups: Vec<FollowUp>,
 }
@@ -1592,6 +1594,7 @@ impl Scoped<'_> {
                 pauses: self.pauses_of_placement(p.id).await?,
                 notes: self.notes_of_placement(p.id).await?,
                 attendance: self.attendance_of_placement(p.id).await?,
+                attendance_corrections: self.attendance_corrections(p.id).await?,
                 exit,
                 follow_ups,
                 placement: p,
@@ -1683,6 +1686,8 @@ impl Scoped<'_> {
                     "UPDATE placement_pauses SET reason = NULL WHERE tenant_id = $2 AND $1 = $1 \
                      AND placement_id IN (SELECT id FROM placements WHERE tenant_id = $2 AND participant_id = $3)",
                     "UPDATE exits SET evidence = NULL WHERE tenant_id = $2 AND $1 = $1 \
+                     AND placement_id IN (SELECT id FROM placements WHERE tenant_id = $2 AND participant_id = $3)",
+                    "UPDATE attendance_corrections SET reason = $1 WHERE tenant_id = $2 \
                      AND placement_id IN (SELECT id FROM placements WHERE tenant_id = $2 AND participant_id = $3)",
                 ] {
                     sqlx::query(sql)
