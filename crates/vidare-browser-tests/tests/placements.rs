@@ -381,6 +381,17 @@ async fn one_participant_from_referral_to_a_paid_invoice() {
             .unwrap();
         assert!(source(&client).await.contains("Grönyteskötsel"));
         audit.check("case_worker", &client).await;
+        // The approved month's correction form, linked from the approval view: shown
+        // (and checked) but not used, since the month is invoiced next.
+        client
+            .goto(&server.url(&format!("/narvaro/{month}/rattelse/{}", ours.get())))
+            .await
+            .unwrap();
+        assert_eq!(
+            path(&client).await,
+            format!("/narvaro/{month}/rattelse/{}", ours.get())
+        );
+        audit.check("case_worker (correction form)", &client).await;
         sign_out(&client, &server).await;
 
         // Locked: the stored month is approved, as reported, and a change is refused.
@@ -413,6 +424,10 @@ async fn one_participant_from_referral_to_a_paid_invoice() {
 
         // --- 3 February: the municipality's buyer details, then January's invoices.
         sign_in(&client, &server, RoleKind::TenantAdmin).await;
+        // The retention setting the admin keeps (not in the menu: under Administration).
+        client.goto(&server.url("/admin/gallring")).await.unwrap();
+        assert_eq!(path(&client).await, "/admin/gallring");
+        audit.check("tenant_admin (retention)", &client).await;
         client
             .goto(&server.url(&format!("/fakturor?manad={month}")))
             .await
