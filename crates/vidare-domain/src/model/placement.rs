@@ -74,6 +74,10 @@ impl From<WeeklyMinutes> for u32 {
     }
 }
 
+/// The longest goals a placement may have, in characters (set when the supplier accepts
+/// the referral, changed by the case worker).
+pub const GOALS_MAX_CHARS: usize = 2000;
+
 /// A participant at a supplier over a period. The period's end is the actual end once the
 /// placement has ended; until then `planned_end` says when it is expected to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -19,6 +19,9 @@ ALTER TABLE audit_log ADD COLUMN payload_salt TEXT;
 ALTER TABLE audit_log ADD COLUMN payload_digest TEXT;
 ALTER TABLE audit_log ADD COLUMN redacted_by INTEGER;
 CREATE INDEX audit_log_participant ON audit_log (tenant_id, participant_id) WHERE participant_id IS NOT NULL;
+-- Entries still at hash version 1, which every `migrate` looks for (and finds none of
+-- once converted): without this, each start would read the whole log to learn that.
+CREATE INDEX audit_log_version_1 ON audit_log (tenant_id) WHERE hash_version = 1;
 
 -- Still append-only, with two exceptions: a redaction (the payload and its salt
 -- removed, `redacted_by` set, nothing else touched) and the one-time upgrade of

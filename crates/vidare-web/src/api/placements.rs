@@ -17,7 +17,7 @@ use vidare_domain::ids::{
 };
 use vidare_domain::model::placement::{
     attendance_deadline, working_days_unpaused, ExitOutcome, FollowUpPoint, FollowUpStatus,
-    NoteKind, Referral, WeeklyMinutes, MAX_MINUTES_PER_WORKING_DAY,
+    NoteKind, Referral, WeeklyMinutes, GOALS_MAX_CHARS, MAX_MINUTES_PER_WORKING_DAY,
 };
 use vidare_domain::model::Text;
 use vidare_domain::period::YearMonth;
@@ -689,7 +689,9 @@ pub(super) async fn hours_and_goals(
     let goals = match b.goals {
         None => None,
         Some(g) if g.trim().is_empty() => Some(None),
-        Some(g) => p.parse("goals", Text::parse_max(&g, 2000)).map(Some),
+        Some(g) => p
+            .parse("goals", Text::parse_max(&g, GOALS_MAX_CHARS))
+            .map(Some),
     };
     p.finish()?;
     let s = caller.scoped(state.store());
@@ -1238,7 +1240,7 @@ pub(super) async fn accept(
     let minutes = p
         .required("minutes_per_week", b.minutes_per_week)
         .and_then(|m| p.parse("minutes_per_week", WeeklyMinutes::new(m)));
-    let goals = opt_text(&mut p, "goals", b.goals, 2000);
+    let goals = opt_text(&mut p, "goals", b.goals, GOALS_MAX_CHARS);
     p.finish()?;
     let (Some(start), Some(planned_end), Some(hours_per_week)) = (start, planned_end, minutes)
     else {

@@ -14,7 +14,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
 use vidare_domain::ids::{AgreementId, ExitId, ParticipantId, PlacementId, PlacementTypeId};
-use vidare_domain::model::placement::{ExitOutcome, FollowUpPoint, FollowUpStatus, NoteKind};
+use vidare_domain::model::placement::{
+    ExitOutcome, FollowUpPoint, FollowUpStatus, NoteKind, GOALS_MAX_CHARS,
+};
 use vidare_domain::model::Text;
 use vidare_domain::Localized;
 use vidare_store::repo::casework::{DueState, HoursAndGoals, FOLLOW_UP_WINDOW_DAYS};
@@ -766,9 +768,6 @@ async fn planned_end(
     finish(&state, &ctx, id, v, errors, result, "slut", "planned_end").await
 }
 
-/// Longest goals accepted (as when the supplier accepts the referral).
-const MAX_GOALS: usize = 2000;
-
 async fn hours_and_goals(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -779,7 +778,7 @@ async fn hours_and_goals(
     let mut errors = FieldErrors::default();
     let hours = req_weekly_hours(&mut errors, &ctx, "hours_per_week", v.get("hours_per_week"));
     // The form shows the goals as they are: emptied, they are removed.
-    let goals = opt_text(&mut errors, &ctx, "goals", v.get("goals"), MAX_GOALS);
+    let goals = opt_text(&mut errors, &ctx, "goals", v.get("goals"), GOALS_MAX_CHARS);
     let result = match (hours, errors.is_empty()) {
         (Some(hours), true) => {
             let s = ctx.who().scoped(state.store());

@@ -15,6 +15,7 @@ use serde::Deserialize;
 use vidare_domain::ids::{OrganisationId, ParticipantId, PlacementId, ReferralId};
 use vidare_domain::model::placement::{
     attendance_deadline, working_days_unpaused, AttendanceMonth, AttendanceStatus, ReferralStatus,
+    GOALS_MAX_CHARS,
 };
 use vidare_domain::model::Text;
 use vidare_domain::period::YearMonth;
@@ -353,7 +354,7 @@ async fn answer(
             let goals = if v.get("goals").trim().is_empty() {
                 None
             } else {
-                match Text::parse_max(v.get("goals"), 2000) {
+                match Text::parse_max(v.get("goals"), GOALS_MAX_CHARS) {
                     Ok(t) => Some(t),
                     Err(e) => {
                         errors.add("goals", e.message(ctx.lang));
