@@ -3,8 +3,8 @@
 //! The rows arrive already validated by the domain types; what can still go wrong is a
 //! key that the tenant already holds. Both backends load inside one transaction and,
 //! if any key was already stored, roll back and report the file's lines that clash.
-//! SQLite loads with multi-row `INSERT … ON CONFLICT DO NOTHING` statements (the
-//! per-statement cost of the driver dominates single-row inserts); PostgreSQL loads
+//! SQLite loads with one prepared `INSERT … ON CONFLICT DO NOTHING` stepped per row on
+//! the connection's own handle, values bound in place (`sqlite_load`); PostgreSQL loads
 //! with `COPY … FROM STDIN`, its fastest path.
 
 use sqlx::Row;
@@ -52,9 +52,6 @@ impl From<sqlx::Error> for BulkError {
     }
 }
 
-/// Rows per INSERT statement on SQLite: fewer, larger statements amortise the driver's
-/// per-statement cost; 12 columns × 2000 stays under SQLite's 32 766 bound parameters.
-const SQLITE_BATCH: usize = 2000;
 /// From this many rows on, an SQLite load drops the table's non-unique indexes inside
 /// its transaction and builds them again after the rows are in: one sort instead of a
 /// B-tree insertion at a random place per row. Unique indexes stay, since they decide
@@ -167,32 +164,46 @@ impl Scoped<'_> {
                         .execute(&mut *tx)
                         .await?;
                 }
-                let mut written = 0;
-                let full_sql = insert_sql::<T>(SQLITE_BATCH);
-                let mut values = Vec::with_capacity(SQLITE_BATCH * T::COLUMNS.len());
-                for (chunk, chunk_keys) in rows.chunks(SQLITE_BATCH).zip(keys.chunks(SQLITE_BATCH))
-                {
-                    let tail_sql;
-                    let sql = if chunk.len() == SQLITE_BATCH {
-                        &full_sql
-                    } else {
-                        tail_sql = insert_sql::<T>(chunk.len());
-                        &tail_sql
+                let sql = insert_sql::<T>(1);
+                let tid = self.tid();
+                let written = {
+                    let mut handle = tx.lock_handle().await?;
+                    let db = handle.as_raw_handle();
+                    let load = || -> Result<u64, sqlx::Error> {
+                        // SAFETY: the handle is locked for this load, in our transaction;
+                        // nothing else uses the connection until it is released.
+                        let mut stmt = unsafe { crate::sqlite_load::Statement::prepare(db, &sql)? };
+                        let mut values = Vec::with_capacity(T::COLUMNS.len());
+                        let mut written = 0;
+                        for (r, key) in rows.iter().zip(&keys) {
+                            values.clear();
+                            values.push(Value::Int(tid));
+                            r.row.values(key, &mut values);
+                            written += stmt.run(&values)?;
+                        }
+                        Ok(written)
                     };
-                    values.clear();
-                    for (r, key) in chunk.iter().zip(chunk_keys) {
-                        values.push(Value::Int(self.tid()));
-                        r.row.values(key, &mut values);
+                    // Seconds of work for a large file: off the async workers where the
+                    // runtime has others to give it to.
+                    match tokio::runtime::Handle::current().runtime_flavor() {
+                        tokio::runtime::RuntimeFlavor::MultiThread => {
+                            tokio::task::block_in_place(load)?
+                        }
+                        _ => load()?,
                     }
-                    let mut q = sqlx::query(sql);
-                    for v in values.iter().copied() {
-                        q = bind_value!(q, v);
-                    }
-                    written += q.execute(&mut *tx).await?.rows_affected();
-                }
+                };
                 if written == rows.len() as u64 {
-                    for (_, sql) in &deferred {
-                        sqlx::query(sql).execute(&mut *tx).await?;
+                    if !deferred.is_empty() {
+                        // Let SQLite sort each index's keys on every core (its sorter's
+                        // helper threads), then go back to one for ordinary statements.
+                        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+                        sqlx::query(&format!("PRAGMA threads = {}", cores.min(8)))
+                            .execute(&mut *tx)
+                            .await?;
+                        for (_, sql) in &deferred {
+                            sqlx::query(sql).execute(&mut *tx).await?;
+                        }
+                        sqlx::query("PRAGMA threads = 0").execute(&mut *tx).await?;
                     }
                     crate::audit_append!(tx, self, import_change::<T>(written));
                     tx.commit().await?;

@@ -22,6 +22,7 @@ mod locks;
 mod migrate;
 pub mod repo;
 mod rows;
+mod sqlite_load;
 #[cfg(feature = "testing")]
 pub mod testing;
 

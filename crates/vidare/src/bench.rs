@@ -49,6 +49,10 @@ pub enum Which {
         /// Skip PostgreSQL.
         #[arg(long)]
         sqlite_only: bool,
+        /// Runs of each side, interleaved; the medians are compared (disk and CPU
+        /// speed on a shared machine vary by half from one run to the next).
+        #[arg(long, default_value_t = 3)]
+        repeat: u32,
     },
     /// Generate a synthetic scale into a fresh SQLite file, or a throwaway PostgreSQL
     /// database with --postgres; print the wall time and the process's peak memory.
@@ -100,7 +104,8 @@ pub async fn run(which: Which, _config: &Config) -> Result<(), Failure> {
             rows,
             postgres,
             sqlite_only,
-        } => import(rows, &postgres, sqlite_only).await,
+            repeat,
+        } => import(rows, &postgres, sqlite_only, repeat.max(1)).await,
         Which::Read { rows, reads } => read(rows, reads).await,
         Which::Effects { round } => effects::run(&_config.database_url, round).await,
         Which::Http {
@@ -170,10 +175,10 @@ fn secs(d: Duration) -> f64 {
     d.as_secs_f64()
 }
 
-async fn fresh_tenant(store: &Store) -> Result<TenantId, Failure> {
+async fn fresh_tenant(store: &Store, run: u32) -> Result<TenantId, Failure> {
     Ok(store
         .insert_tenant(&NewTenant {
-            slug: Slug::parse("bench").expect("valid"),
+            slug: Slug::parse(&format!("bench-{run}")).expect("valid"),
             name: Text::parse("Benchmark").expect("valid"),
             municipality_code: None,
             synthetic: true,
@@ -202,7 +207,7 @@ async fn vidare_import(store: &Store, tenant: TenantId, bytes: &[u8]) -> Result<
     Ok(total)
 }
 
-async fn import(rows: u32, postgres: &str, sqlite_only: bool) -> Result<(), Failure> {
+async fn import(rows: u32, postgres: &str, sqlite_only: bool, repeat: u32) -> Result<(), Failure> {
     let dir = tempfile::tempdir()?;
     let csv_path = dir.path().join("participants.csv");
     {
@@ -211,24 +216,39 @@ async fn import(rows: u32, postgres: &str, sqlite_only: bool) -> Result<(), Fail
     }
     let bytes = std::fs::read(&csv_path)?;
     println!(
-        "import benchmark: {rows} rows, {:.1} MB CSV",
+        "import benchmark: {rows} rows, {:.1} MB CSV, {repeat} interleaved run(s) of each side",
         bytes.len() as f64 / 1e6
     );
 
     // SQLite reference: the sqlite3 shell's .import into a plain table.
-    let reference_db = dir.path().join("reference.sqlite");
-    let reference = sqlite3_import(&reference_db, &csv_path)?;
-    let url = format!("sqlite://{}", dir.path().join("vidare.sqlite").display());
-    let store = Store::connect(&url).await?;
-    store.migrate().await?;
-    let tenant = fresh_tenant(&store).await?;
-    let ours = vidare_import(&store, tenant, &bytes).await?;
-    store.close().await;
+    let mut reference = Vec::new();
+    let mut ours = Vec::new();
+    for run in 0..repeat {
+        let reference_db = dir.path().join(format!("reference-{run}.sqlite"));
+        reference.push(sqlite3_import(&reference_db, &csv_path)?);
+        let _ = std::fs::remove_file(&reference_db);
+        let db = dir.path().join(format!("vidare-{run}.sqlite"));
+        let store = Store::connect(&format!("sqlite://{}", db.display())).await?;
+        store.migrate().await?;
+        let tenant = fresh_tenant(&store, run).await?;
+        ours.push(vidare_import(&store, tenant, &bytes).await?);
+        store.close().await;
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+        }
+        println!(
+            "  run {}: sqlite3 .import {:.2} s, vidare import {:.2} s",
+            run + 1,
+            secs(reference[run as usize]),
+            secs(ours[run as usize])
+        );
+    }
+    let (reference, ours) = (Spread::of(reference), Spread::of(ours));
     println!(
-        "sqlite:     sqlite3 .import {:>7.2} s | vidare import {:>7.2} s | ratio {:.2} (target ≤ 2.00)",
-        secs(reference),
-        secs(ours),
-        secs(ours) / secs(reference)
+        "sqlite:     sqlite3 .import {} | vidare import {} | ratio of medians {:.2} (target ≤ 2.00)",
+        reference,
+        ours,
+        ours.median / reference.median
     );
 
     if sqlite_only {
@@ -243,25 +263,69 @@ async fn import(rows: u32, postgres: &str, sqlite_only: bool) -> Result<(), Fail
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let bench_url = replace_database(postgres, &db_name);
-    let outcome = postgres_import(&bench_url, &bytes).await;
+    let outcome = postgres_import(&bench_url, &bytes, repeat).await;
     sqlx::query(&format!("DROP DATABASE {db_name} WITH (FORCE)"))
         .execute(&mut admin)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let (reference, ours) = outcome?;
+    let pg = outcome?;
+    let (plain, keyed, ours) = (
+        Spread::of(pg.plain),
+        Spread::of(pg.keyed),
+        Spread::of(pg.ours),
+    );
     println!(
-        "postgres:   COPY            {:>7.2} s | vidare import {:>7.2} s | ratio {:.2} (target ≤ 2.00)",
-        secs(reference),
-        secs(ours),
-        secs(ours) / secs(reference)
+        "postgres:   COPY {plain} | vidare import {ours} | ratio of medians {:.2} (target ≤ 2.00), \
+         COPY into a plain table",
+        ours.median / plain.median
+    );
+    println!(
+        "postgres:   COPY {keyed} | vidare import {ours} | ratio of medians {:.2} (target ≤ 2.00), \
+         COPY into a table with the keys and indexes of participants",
+        ours.median / keyed.median
     );
     Ok(())
 }
 
+/// Median and range of a few timings, in seconds.
+#[derive(Clone, Copy)]
+struct Spread {
+    median: f64,
+    min: f64,
+    max: f64,
+}
+
+impl Spread {
+    fn of(mut times: Vec<Duration>) -> Spread {
+        times.sort_unstable();
+        let at = |i: usize| secs(times[i]);
+        let n = times.len();
+        let median = if n % 2 == 1 {
+            at(n / 2)
+        } else {
+            (at(n / 2 - 1) + at(n / 2)) / 2.0
+        };
+        Spread {
+            median,
+            min: at(0),
+            max: at(n - 1),
+        }
+    }
+}
+
+impl std::fmt::Display for Spread {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:.2} s (range {:.2}–{:.2})",
+            self.median, self.min, self.max
+        )
+    }
+}
+
 fn sqlite3_import(db: &Path, csv: &Path) -> Result<Duration, Failure> {
     let script = format!(
-        "CREATE TABLE plain (personnummer TEXT, fornamn TEXT, efternamn TEXT, kon TEXT, fodd_utomlands TEXT, \
-         utbildning TEXT, manader TEXT, halsa TEXT, svenska TEXT, erfarenhet TEXT, syntetisk TEXT);\n\
+        "CREATE TABLE plain ({PLAIN_COLUMNS});\n\
          .mode csv\n.separator ;\n.import --skip 1 {} plain\nSELECT count(*) FROM plain;\n",
         csv.display()
     );
@@ -289,37 +353,88 @@ fn sqlite3_import(db: &Path, csv: &Path) -> Result<Duration, Failure> {
     Ok(elapsed)
 }
 
-async fn postgres_import(url: &str, bytes: &[u8]) -> Result<(Duration, Duration), Failure> {
-    // Reference: COPY of the same file into a plain table.
-    let mut conn = sqlx::PgConnection::connect(url)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    sqlx::query(
-        "CREATE TABLE plain (personnummer TEXT, fornamn TEXT, efternamn TEXT, kon TEXT, fodd_utomlands TEXT, \
-         utbildning TEXT, manader TEXT, halsa TEXT, svenska TEXT, erfarenhet TEXT, syntetisk TEXT)",
-    )
-    .execute(&mut conn)
-    .await
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let started = Instant::now();
-    let mut copy = conn
-        .copy_in_raw("COPY plain FROM STDIN (FORMAT csv, DELIMITER ';', HEADER true)")
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    // The BOM belongs to the header line, which COPY skips.
-    for chunk in bytes.chunks(1 << 20) {
-        copy.send(chunk).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-    }
-    copy.finish().await.map_err(|e| anyhow::anyhow!("{e}"))?;
-    let reference = started.elapsed();
-    let _ = conn.close().await;
+/// The CSV file's columns, as text, for the reference tables.
+const PLAIN_COLUMNS: &str = "personnummer TEXT, fornamn TEXT, efternamn TEXT, kon TEXT, \
+     fodd_utomlands TEXT, utbildning TEXT, manader TEXT, halsa TEXT, svenska TEXT, \
+     erfarenhet TEXT, syntetisk TEXT";
 
+/// The PostgreSQL side: three loads of the same file into one throwaway database,
+/// `repeat` times, interleaved.
+struct PostgresFigures {
+    /// `COPY` into a plain table of text columns.
+    plain: Vec<Duration>,
+    /// `COPY` into a table with the keys `participants` has (primary key, the tenant's
+    /// unique keys, the name and registration indexes, the foreign key to `tenants`).
+    keyed: Vec<Duration>,
+    /// `vidare import`, each run into a tenant of its own.
+    ours: Vec<Duration>,
+}
+
+async fn postgres_import(url: &str, bytes: &[u8], repeat: u32) -> Result<PostgresFigures, Failure> {
     let store = Store::connect(url).await?;
     store.migrate().await?;
-    let tenant = fresh_tenant(&store).await?;
-    let ours = vidare_import(&store, tenant, bytes).await?;
+    let mut figures = PostgresFigures {
+        plain: Vec::new(),
+        keyed: Vec::new(),
+        ours: Vec::new(),
+    };
+    for run in 0..repeat {
+        let tenant = fresh_tenant(&store, run).await?;
+        let mut conn = sqlx::PgConnection::connect(url)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let keyed_table = format!(
+            "CREATE TABLE keyed (id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, \
+             tenant_id BIGINT NOT NULL DEFAULT {tid} REFERENCES tenants (id), {PLAIN_COLUMNS}, \
+             registered_on DATE, UNIQUE (tenant_id, id), UNIQUE (tenant_id, personnummer)); \
+             CREATE INDEX keyed_name ON keyed (tenant_id, efternamn, fornamn); \
+             CREATE INDEX keyed_registered ON keyed (tenant_id, registered_on)",
+            tid = tenant.get()
+        );
+        sqlx::raw_sql(&format!(
+            "CREATE TABLE plain ({PLAIN_COLUMNS}); {keyed_table}"
+        ))
+        .execute(&mut conn)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let mut copy_into = async |table: &str| -> Result<Duration, Failure> {
+            let started = Instant::now();
+            let mut copy = conn
+                .copy_in_raw(&format!(
+                    "COPY {table} (personnummer, fornamn, efternamn, kon, fodd_utomlands, \
+                     utbildning, manader, halsa, svenska, erfarenhet, syntetisk) \
+                     FROM STDIN (FORMAT csv, DELIMITER ';', HEADER true)"
+                ))
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            // The BOM belongs to the header line, which COPY skips.
+            for chunk in bytes.chunks(1 << 20) {
+                copy.send(chunk).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            }
+            copy.finish().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            Ok(started.elapsed())
+        };
+        figures.plain.push(copy_into("plain").await?);
+        figures.keyed.push(copy_into("keyed").await?);
+        sqlx::raw_sql("DROP TABLE plain; DROP TABLE keyed")
+            .execute(&mut conn)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let _ = conn.close().await;
+        figures
+            .ours
+            .push(vidare_import(&store, tenant, bytes).await?);
+        let i = run as usize;
+        println!(
+            "  run {}: COPY plain {:.2} s, COPY keyed {:.2} s, vidare import {:.2} s",
+            run + 1,
+            secs(figures.plain[i]),
+            secs(figures.keyed[i]),
+            secs(figures.ours[i])
+        );
+    }
     store.close().await;
-    Ok((reference, ours))
+    Ok(figures)
 }
 
 /// `postgres://u@h:p/db?x` with the database replaced.
@@ -411,7 +526,7 @@ async fn read(rows: u32, reads: u32) -> Result<(), Failure> {
     let url = format!("sqlite://{}", dir.path().join("vidare.sqlite").display());
     let store = Store::connect(&url).await?;
     store.migrate().await?;
-    let tenant = fresh_tenant(&store).await?;
+    let tenant = fresh_tenant(&store, 0).await?;
     let participants = synthetic_participants(rows);
     let numbered: Vec<_> = participants
         .into_iter()
@@ -471,6 +586,17 @@ mod tests {
             "postgres://u@h/b?sslmode=disable"
         );
         assert_eq!(r("postgres://u@h", "b"), "postgres://u@h/b");
+    }
+
+    #[test]
+    fn spreads_take_the_middle_run() {
+        use std::time::Duration;
+        let ms = |v: &[u64]| v.iter().map(|&m| Duration::from_millis(m)).collect::<Vec<_>>();
+        let s = super::Spread::of(ms(&[900, 100, 300]));
+        assert_eq!((s.median, s.min, s.max), (0.3, 0.1, 0.9));
+        let s = super::Spread::of(ms(&[400, 100, 300, 200]));
+        assert!((s.median - 0.25).abs() < 1e-12);
+        assert_eq!(super::Spread::of(ms(&[70])).median, 0.07);
     }
 
     #[test]
