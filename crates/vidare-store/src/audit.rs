@@ -521,6 +521,7 @@ macro_rules! audit_append {
 macro_rules! audit_append_seq {
     ($tx:ident, $scoped:expr, $change:expr) => {{
         let tid: i64 = $scoped.tid();
+        $scoped.forget_data_position();
         let change: &$crate::audit::Change = &$change;
         // Which participant the entry is about, looked up before the head is locked.
         let participant: Option<i64> = $crate::audit_subject!(
@@ -1305,14 +1306,33 @@ impl Scoped<'_> {
     /// The tenant's data position: the sequence number of the newest audit entry that
     /// changed the tenant's data (sign-ins and other account bookkeeping do not count;
     /// migration 0012), 0 if none.
+    ///
+    /// Read once per handle: a handle serves one request, whose figures should agree with
+    /// each other, and every change made through the handle forgets the value. A change
+    /// made elsewhere meanwhile is seen by the next request, as it would be had it come
+    /// a moment later.
     pub async fn data_position(&self) -> Result<i64, StoreError> {
+        use std::sync::atomic::Ordering;
+        let known = self.data_position.load(Ordering::Acquire);
+        if known != crate::NO_POSITION {
+            return Ok(known);
+        }
         let row: Option<(i64,)> = with_pool!(self, |pool| {
             sqlx::query_as("SELECT data_seq FROM audit_heads WHERE tenant_id = $1")
                 .bind(self.tid())
                 .fetch_optional(pool)
                 .await?
         });
-        Ok(row.map(|r| r.0).unwrap_or(0))
+        let position = row.map(|r| r.0).unwrap_or(0);
+        self.data_position.store(position, Ordering::Release);
+        Ok(position)
+    }
+
+    /// Forgets the data position read through this handle: it is about to change.
+    #[doc(hidden)]
+    pub fn forget_data_position(&self) {
+        self.data_position
+            .store(crate::NO_POSITION, std::sync::atomic::Ordering::Release);
     }
 
     /// Records that the acting user read these participants' personal data, and why.

@@ -321,6 +321,7 @@ impl Store {
             store: self,
             tenant_id,
             actor,
+            data_position: std::sync::atomic::AtomicI64::new(NO_POSITION),
         }
     }
 
@@ -342,11 +343,32 @@ impl Store {
 /// Queries limited to one tenant, on behalf of one actor. Obtained from
 /// [`Store::tenant`] or [`Store::tenant_as`]; the repository methods live in [`repo`].
 /// Every change made through it is recorded in the audit log in the same transaction.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Scoped<'a> {
     store: &'a Store,
     tenant_id: TenantId,
     actor: Actor,
+    /// The tenant's data position as this handle last read it ([`Scoped::data_position`];
+    /// [`NO_POSITION`] before the first read and after every change made through it).
+    /// A page asks for it once per derived figure it shows; a handle lives for one
+    /// request, so one read serves them all.
+    data_position: std::sync::atomic::AtomicI64,
+}
+
+/// See [`Scoped::data_position`]'s memo: not read yet, or a change made since.
+const NO_POSITION: i64 = i64::MIN;
+
+impl Clone for Scoped<'_> {
+    /// A copy reads the data position afresh: a change made through the original would
+    /// not clear the copy's memo.
+    fn clone(&self) -> Self {
+        Scoped {
+            store: self.store,
+            tenant_id: self.tenant_id,
+            actor: self.actor.clone(),
+            data_position: std::sync::atomic::AtomicI64::new(NO_POSITION),
+        }
+    }
 }
 
 impl<'a> Scoped<'a> {

@@ -185,6 +185,17 @@ async fn participants_round_trip(db: TestDb) {
     s.insert_participant(&participant(124)).await.unwrap();
     assert_eq!(s.count_participants().await.unwrap(), 2);
     assert_eq!(s.overview(today).await.unwrap().participants, 2);
+    // A handle (one request) reads the data position once, so its figures agree with
+    // each other; a change made through another handle shows to every later handle,
+    // copies included.
+    db.store
+        .tenant(t)
+        .insert_participant(&participant(125))
+        .await
+        .unwrap();
+    assert_eq!(s.count_participants().await.unwrap(), 2);
+    assert_eq!(db.store.tenant(t).count_participants().await.unwrap(), 3);
+    assert_eq!(s.clone().overview(today).await.unwrap().participants, 3);
     assert!(matches!(
         s.get_participant(ParticipantId(id.get() + 1000)).await,
         Err(StoreError::NotFound { .. })

@@ -591,7 +591,11 @@ mod tests {
     #[test]
     fn spreads_take_the_middle_run() {
         use std::time::Duration;
-        let ms = |v: &[u64]| v.iter().map(|&m| Duration::from_millis(m)).collect::<Vec<_>>();
+        let ms = |v: &[u64]| {
+            v.iter()
+                .map(|&m| Duration::from_millis(m))
+                .collect::<Vec<_>>()
+        };
         let s = super::Spread::of(ms(&[900, 100, 300]));
         assert_eq!((s.median, s.min, s.max), (0.3, 0.1, 0.9));
         let s = super::Spread::of(ms(&[400, 100, 300, 200]));
