@@ -1329,8 +1329,7 @@ impl Scoped<'_> {
     }
 
     /// Forgets the data position read through this handle: it is about to change.
-    #[doc(hidden)]
-    pub fn forget_data_position(&self) {
+    pub(crate) fn forget_data_position(&self) {
         self.data_position
             .store(crate::NO_POSITION, std::sync::atomic::Ordering::Release);
     }

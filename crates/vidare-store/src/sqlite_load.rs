@@ -58,10 +58,9 @@ impl Statement {
     /// Binds `values` to parameters 1.. and runs the statement once; returns the
     /// number of rows it changed (0 for an INSERT skipped by `ON CONFLICT DO NOTHING`).
     ///
-    /// The text values are not copied: they must stay unchanged until the next call
-    /// (or until the statement is dropped), which borrowing them for `'v` while the
-    /// statement is only reachable through `&mut self` guarantees for the duration of
-    /// this call; the statement is reset before returning, and later calls bind anew.
+    /// Text is bound without a copy. SQLite reads it only while stepping, which happens
+    /// here while `values` is borrowed; the statement is reset before returning, and the
+    /// next call binds every parameter anew before stepping again.
     pub(crate) fn run(&mut self, values: &[Value<'_>]) -> Result<u64, sqlx::Error> {
         let s = self.stmt.as_ptr();
         // Every parameter is bound on every run, so no pointer from an earlier run can
@@ -103,23 +102,20 @@ impl Statement {
                 }
             };
             if rc != ffi::SQLITE_OK {
-                return Err(self.failed(rc));
+                return Err(error(self.db, rc));
             }
         }
         // SAFETY: a live statement with every parameter bound.
         let rc = unsafe { ffi::sqlite3_step(s) };
-        // SAFETY: as above; resetting releases the statement's hold on the bound text.
-        let reset = unsafe { ffi::sqlite3_reset(s) };
+        // SAFETY: as above. Resetting ends SQLite's reads of the bound text; its result
+        // repeats the step's error, whose message stays readable for `error`.
+        unsafe { ffi::sqlite3_reset(s) };
         if rc != ffi::SQLITE_DONE {
-            return Err(self.failed(if rc == ffi::SQLITE_ROW { reset } else { rc }));
+            return Err(error(self.db, rc));
         }
         // SAFETY: the connection is open.
         let changed = unsafe { ffi::sqlite3_changes64(self.db.as_ptr()) };
         Ok(u64::try_from(changed).unwrap_or(0))
-    }
-
-    fn failed(&self, rc: c_int) -> sqlx::Error {
-        error(self.db, rc)
     }
 }
 
