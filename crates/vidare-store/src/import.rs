@@ -200,10 +200,17 @@ impl Scoped<'_> {
                         sqlx::query(&format!("PRAGMA threads = {}", cores.min(8)))
                             .execute(&mut *tx)
                             .await?;
-                        for (_, sql) in &deferred {
-                            sqlx::query(sql).execute(&mut *tx).await?;
+                        let built = async {
+                            for (_, sql) in &deferred {
+                                sqlx::query(sql).execute(&mut *tx).await?;
+                            }
+                            Ok::<_, sqlx::Error>(())
                         }
+                        .await;
+                        // Back to one core whether or not the builds succeeded: the
+                        // setting outlives the transaction on the writer connection.
                         sqlx::query("PRAGMA threads = 0").execute(&mut *tx).await?;
+                        built?;
                     }
                     crate::audit_append!(tx, self, import_change::<T>(written));
                     tx.commit().await?;
