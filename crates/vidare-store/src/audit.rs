@@ -1378,22 +1378,46 @@ impl Scoped<'_> {
         offset: u32,
     ) -> Result<Vec<AccessEntry>, StoreError> {
         if let Some(p) = participant {
-            // One participant: its subject rows, each one entry.
+            // One participant: the minutes in which a view showed them, newest first,
+            // and each of those minutes' events whose participant list holds them
+            // (migration 0015). Minutes do not overlap, so ordering by minute and then
+            // by time is ordering by time. Both backends must take the minute keys
+            // first and look each minute's events up by `(tenant_id, at)`; neither
+            // does for a plain join, since neither knows a minute is short: SQLite
+            // without statistics scans every event of the tenant, and PostgreSQL
+            // scans them all once per query. CROSS JOIN fixes SQLite's join order; on
+            // PostgreSQL, a LATERAL subquery that `OFFSET 0` keeps from being merged
+            // into the join runs once per minute, on the index.
+            let sql = if self.store().kind() == crate::BackendKind::Sqlite {
+                "SELECT e.at, e.user_id, e.actor, s.participant_id, e.purpose, e.route \
+                 FROM access_subject_minutes s CROSS JOIN access_events e \
+                 WHERE s.tenant_id = $1 AND s.participant_id = $2 \
+                 AND e.tenant_id = s.tenant_id \
+                 AND e.at >= s.minute_start AND e.at < s.minute_end \
+                 AND ',' || e.participants || ',' LIKE $3 \
+                 AND ($4 IS NULL OR e.user_id = $4) \
+                 ORDER BY s.minute_start DESC, e.at DESC, e.id DESC LIMIT $5 OFFSET $6"
+            } else {
+                "SELECT e.at, e.user_id, e.actor, s.participant_id, e.purpose, e.route \
+                 FROM access_subject_minutes s CROSS JOIN LATERAL ( \
+                     SELECT id, at, user_id, actor, purpose, route FROM access_events \
+                     WHERE tenant_id = s.tenant_id \
+                     AND at >= s.minute_start AND at < s.minute_end \
+                     AND ',' || participants || ',' LIKE $3 \
+                     AND ($4::BIGINT IS NULL OR user_id = $4) OFFSET 0) e \
+                 WHERE s.tenant_id = $1 AND s.participant_id = $2 \
+                 ORDER BY s.minute_start DESC, e.at DESC, e.id DESC LIMIT $5 OFFSET $6"
+            };
             let rows: Vec<AccessEntry> = with_pool!(self, |pool| {
-                sqlx::query_as(
-                    "SELECT e.at, e.user_id, e.actor, s.participant_id, e.purpose, e.route \
-                     FROM access_subjects s JOIN access_events e ON e.id = s.event_id \
-                     WHERE s.tenant_id = $1 AND s.participant_id = $2 \
-                     AND ($3 IS NULL OR e.user_id = $3) \
-                     ORDER BY e.at DESC, e.id DESC LIMIT $4 OFFSET $5",
-                )
-                .bind(self.tid())
-                .bind(p.get())
-                .bind(user.map(UserId::get))
-                .bind(i64::from(limit))
-                .bind(i64::from(offset))
-                .fetch_all(pool)
-                .await?
+                sqlx::query_as(sql)
+                    .bind(self.tid())
+                    .bind(p.get())
+                    .bind(format!("%,{},%", p.get()))
+                    .bind(user.map(UserId::get))
+                    .bind(i64::from(limit))
+                    .bind(i64::from(offset))
+                    .fetch_all(pool)
+                    .await?
             });
             return Ok(rows);
         }

@@ -166,6 +166,253 @@ async fn entries_page_across_views(db: TestDb) {
         .is_empty());
 }
 
+/// Views of the same people within a minute write one index key per person, however
+/// many views and servers there are; every view is still found by participant and by
+/// user. A second `Store` on the same database stands for a second server: it has not
+/// seen the first one's keys and writes them again, which must be harmless.
+async fn repeated_views_share_their_minute_keys(db: TestDb) {
+    let t = tenant(&db.store, "logg-e").await;
+    let other_server = Store::connect(&db.url).await.unwrap();
+    let people: Vec<ParticipantId> = (1..=50).map(ParticipantId).collect();
+    for view in 0..20 {
+        let store = if view % 2 == 0 {
+            &db.store
+        } else {
+            &other_server
+        };
+        let actor = Actor::system(if view < 15 { "lista" } else { "annan" });
+        store
+            .tenant_as(t, actor)
+            .log_access(&people, "participant_list", Some("/deltagare"))
+            .await
+            .unwrap();
+    }
+    let s = db.store.tenant(t);
+    for p in [1, 25, 50] {
+        let entries = s
+            .access_entries(Some(ParticipantId(p)), None, 100, 0)
+            .await
+            .unwrap();
+        assert_eq!(entries.len(), 20, "participant {p}");
+        assert!(entries.iter().all(|e| e.participant_id == p));
+        // Newest first: the last five views were by the other actor.
+        assert!(entries[..5].iter().all(|e| e.actor == "system:annan"));
+        assert!(entries[5..].iter().all(|e| e.actor == "system:lista"));
+        let page = s
+            .access_entries(Some(ParticipantId(p)), None, 4, 3)
+            .await
+            .unwrap();
+        assert_eq!(page, entries[3..7]);
+    }
+    let keys: i64 = vidare_store::with_pool!(db.store, |pool| {
+        sqlx::query_scalar("SELECT COUNT(*) FROM access_subject_minutes WHERE tenant_id = $1")
+            .bind(t.get())
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    });
+    // Fifty people, one key each, or two if the views crossed into a new minute.
+    assert!((50..=100).contains(&keys), "{keys} keys");
+}
+
+/// The per-minute index finds exactly the views that showed a participant: not the
+/// same minute's views of others (participant 7 is not 17 or 70), not the views just
+/// outside the minute, and each view once, newest first, with the user filter applied.
+async fn a_minute_key_finds_exactly_its_views(db: TestDb) {
+    let t = tenant(&db.store, "logg-f").await;
+    let other = tenant(&db.store, "logg-g").await;
+    let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().to_utc();
+    // (tenant, at, user, participants)
+    let events: [(vidare_domain::ids::TenantId, &str, Option<i64>, &str); 7] = [
+        (t, "2026-03-02T10:00:59.999999Z", Some(1), "7"),
+        (t, "2026-03-02T10:01:00Z", Some(1), "17,70"),
+        (t, "2026-03-02T10:01:00.5Z", Some(2), "70,7,17"),
+        (t, "2026-03-02T10:01:30Z", Some(1), "1,7"),
+        (t, "2026-03-02T10:01:59.999999Z", None, "8"),
+        (t, "2026-03-02T10:02:00Z", Some(1), "7"),
+        (other, "2026-03-02T10:01:10Z", Some(1), "7"),
+    ];
+    let minute = |s: &str| {
+        let start = at(&format!("{}:00Z", &s[..16]));
+        (start, start + chrono::TimeDelta::minutes(1))
+    };
+    vidare_store::with_pool!(db.store, |pool| {
+        for (id, (tenant, when, user, list)) in events.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO access_events (id, tenant_id, at, user_id, actor, purpose, route, \
+                 participants, subject_count) VALUES ($1, $2, $3, $4, 'test', $5, NULL, $6, $7)",
+            )
+            .bind(1000 + id as i64)
+            .bind(tenant.get())
+            .bind(at(when))
+            .bind(*user)
+            .bind(format!("view-{id}"))
+            .bind(*list)
+            .bind(list.split(',').count() as i64)
+            .execute(pool)
+            .await
+            .unwrap();
+            for p in list.split(',') {
+                let (start, end) = minute(when);
+                sqlx::query(
+                    "INSERT INTO access_subject_minutes \
+                     (tenant_id, participant_id, minute_start, minute_end) \
+                     VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                )
+                .bind(tenant.get())
+                .bind(p.parse::<i64>().unwrap())
+                .bind(start)
+                .bind(end)
+                .execute(pool)
+                .await
+                .unwrap();
+            }
+        }
+    });
+    let s = db.store.tenant(t);
+    let purposes = |entries: Vec<vidare_store::audit::AccessEntry>| {
+        entries.into_iter().map(|e| e.purpose).collect::<Vec<_>>()
+    };
+    let seven = s
+        .access_entries(Some(ParticipantId(7)), None, 100, 0)
+        .await
+        .unwrap();
+    assert!(seven.iter().all(|e| e.participant_id == 7));
+    assert_eq!(
+        purposes(seven),
+        ["view-5", "view-3", "view-2", "view-0"],
+        "participant 7"
+    );
+    let by_user_one = s
+        .access_entries(
+            Some(ParticipantId(7)),
+            Some(vidare_domain::ids::UserId(1)),
+            100,
+            0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(purposes(by_user_one), ["view-5", "view-3", "view-0"]);
+    assert_eq!(
+        purposes(
+            s.access_entries(Some(ParticipantId(70)), None, 100, 0)
+                .await
+                .unwrap()
+        ),
+        ["view-2", "view-1"]
+    );
+    assert_eq!(
+        purposes(
+            s.access_entries(Some(ParticipantId(8)), None, 100, 0)
+                .await
+                .unwrap()
+        ),
+        ["view-4"]
+    );
+    assert_eq!(
+        purposes(
+            s.access_entries(Some(ParticipantId(7)), None, 2, 1)
+                .await
+                .unwrap()
+        ),
+        ["view-3", "view-2"]
+    );
+    assert_eq!(
+        purposes(
+            db.store
+                .tenant(other)
+                .access_entries(Some(ParticipantId(7)), None, 100, 0)
+                .await
+                .unwrap()
+        ),
+        ["view-6"]
+    );
+}
+
+/// Migration 0015 turns the per-view keys of 0011 into per-minute keys: every view
+/// logged before it is still found by participant, and only by its own participants.
+async fn views_logged_before_0015_are_found_after_it(db: TestDb) {
+    db.store.migrate_until(14).await.unwrap();
+    let t = tenant(&db.store, "logg-h").await;
+    let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().to_utc();
+    let views: [(i64, &str, &[i64]); 4] = [
+        (1, "2025-06-01T08:00:10.25Z", &[4, 14]),
+        (2, "2025-06-01T08:00:50Z", &[41]),
+        (3, "2025-06-01T08:01:00Z", &[4]),
+        (4, "2025-06-02T23:59:59.999999Z", &[14, 4]),
+    ];
+    vidare_store::with_writer!(db.store, |pool| {
+        for (view, when, people) in views {
+            let list: Vec<String> = people.iter().map(i64::to_string).collect();
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO access_events (tenant_id, at, user_id, actor, purpose, route, \
+                 participants, subject_count) VALUES ($1, $2, NULL, 'gammal', $3, NULL, $4, $5) \
+                 RETURNING id",
+            )
+            .bind(t.get())
+            .bind(at(when))
+            .bind(format!("view-{view}"))
+            .bind(list.join(","))
+            .bind(people.len() as i64)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+            for p in people {
+                sqlx::query(
+                    "INSERT INTO access_subjects (tenant_id, participant_id, event_id) \
+                     VALUES ($1, $2, $3)",
+                )
+                .bind(t.get())
+                .bind(p)
+                .bind(id)
+                .execute(pool)
+                .await
+                .unwrap();
+            }
+        }
+    });
+    db.store.migrate().await.unwrap();
+    let s = db.store.tenant(t);
+    let found = |p: i64| {
+        let s = &s;
+        async move {
+            s.access_entries(Some(ParticipantId(p)), None, 100, 0)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|e| (e.purpose, e.at))
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        found(4).await,
+        [
+            ("view-4".to_string(), at("2025-06-02T23:59:59.999999Z")),
+            ("view-3".to_string(), at("2025-06-01T08:01:00Z")),
+            ("view-1".to_string(), at("2025-06-01T08:00:10.25Z")),
+        ]
+    );
+    let purposes = |v: Vec<(String, chrono::DateTime<chrono::Utc>)>| {
+        v.into_iter().map(|(p, _)| p).collect::<Vec<_>>()
+    };
+    assert_eq!(purposes(found(14).await), ["view-4", "view-1"]);
+    assert_eq!(purposes(found(41).await), ["view-2"]);
+    let keys: i64 = vidare_store::with_pool!(db.store, |pool| {
+        sqlx::query_scalar("SELECT COUNT(*) FROM access_subject_minutes WHERE tenant_id = $1")
+            .bind(t.get())
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    });
+    // (4, 08:00) (14, 08:00) (41, 08:00) (4, 08:01) (14, 23:59 next day) (4, 23:59 next day)
+    assert_eq!(keys, 6);
+    // New views after the migration are found together with the old ones.
+    s.log_access(&[ParticipantId(41)], "view-5", None)
+        .await
+        .unwrap();
+    assert_eq!(purposes(found(41).await), ["view-5", "view-2"]);
+}
+
 macro_rules! both_backends {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -191,7 +438,30 @@ both_backends!(
     concurrent_reads_are_all_logged,
     a_failing_request_does_not_fail_the_others,
     entries_page_across_views,
+    repeated_views_share_their_minute_keys,
+    a_minute_key_finds_exactly_its_views,
 );
+
+mod migration {
+    mod sqlite {
+        #[tokio::test]
+        async fn views_logged_before_0015_are_found_after_it() {
+            super::super::views_logged_before_0015_are_found_after_it(
+                vidare_store::testing::TestDb::sqlite_unmigrated().await,
+            )
+            .await;
+        }
+    }
+    mod postgres {
+        #[tokio::test]
+        async fn views_logged_before_0015_are_found_after_it() {
+            super::super::views_logged_before_0015_are_found_after_it(
+                vidare_store::testing::TestDb::postgres_unmigrated().await,
+            )
+            .await;
+        }
+    }
+}
 
 /// SQLite only: the write-ahead log is copied into the database file by the background
 /// checkpointer, not left for a later writer's commit to do. A fresh migrated database
