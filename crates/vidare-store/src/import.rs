@@ -139,12 +139,22 @@ impl BulkRow for NewOrganisation {
 
 impl Scoped<'_> {
     /// Loads every row or none. Keys the tenant already holds are reported with their
-    /// lines and nothing is written. Returns the number of rows written.
+    /// lines and nothing is written. Returns the number of rows written. Rows are
+    /// written in key order, so their new ids follow the key, not the file's order.
     pub async fn bulk_insert<T: BulkRow>(&self, rows: &[Numbered<T>]) -> Result<u64, BulkError> {
         if rows.is_empty() {
             return Ok(0);
         }
         let keys: Vec<String> = rows.iter().map(|r| r.row.key()).collect();
+        // Rows go in in key order, not the file's: each insert into the unique key's
+        // index then lands next to the previous one instead of on a random page. For
+        // a million rows in a scattered order (a municipality's file is in case or name
+        // order), measured on one machine: SQLite import 5.4–6.5 → 4.9–5.4 s, and
+        // PostgreSQL's COPY into the table 12.7–14.0 → 10.6–10.8 s. New ids therefore
+        // follow the key order.
+        let mut order: Vec<usize> = (0..rows.len()).collect();
+        order.sort_unstable_by(|&a, &b| keys[a].cmp(&keys[b]));
+        let in_key_order = || order.iter().map(|&i| (&rows[i], &keys[i]));
         let written = match self.writer() {
             Backend::Sqlite(pool) => {
                 let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
@@ -175,7 +185,7 @@ impl Scoped<'_> {
                         let mut stmt = unsafe { crate::sqlite_load::Statement::prepare(db, &sql)? };
                         let mut values = Vec::with_capacity(T::COLUMNS.len());
                         let mut written = 0;
-                        for (r, key) in rows.iter().zip(&keys) {
+                        for (r, key) in in_key_order() {
                             values.clear();
                             values.push(Value::Int(tid));
                             r.row.values(key, &mut values);
@@ -229,7 +239,7 @@ impl Scoped<'_> {
                 let mut buf = Vec::with_capacity(1 << 20);
                 let mut values = Vec::with_capacity(T::COLUMNS.len());
                 let mut failed = None;
-                for (r, key) in rows.iter().zip(&keys) {
+                for (r, key) in in_key_order() {
                     values.clear();
                     values.push(Value::Int(self.tid()));
                     r.row.values(key, &mut values);

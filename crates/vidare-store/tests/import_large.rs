@@ -101,6 +101,23 @@ async fn a_large_import_keeps_the_indexes(db: TestDb) {
         ["Efternamn 00000", "Efternamn 00001", "Efternamn 00002"]
     );
 
+    // Rows went in in key order: ids follow the personal numbers, not the file's order
+    // (in the file, row 9,000 has the earliest number after row 0).
+    let all = s
+        .list_participants(Page {
+            limit: ROWS as u32,
+            offset: 0,
+        })
+        .await
+        .unwrap();
+    let mut by_id: Vec<_> = all
+        .iter()
+        .map(|p| (p.id.get(), p.personal_number.canonical()))
+        .collect();
+    by_id.sort();
+    assert_eq!(by_id.len(), ROWS);
+    assert!(by_id.windows(2).all(|w| w[0].1 < w[1].1));
+
     // A second large file with one clash is refused whole, and the indexes survive the
     // rollback.
     let mut again: Vec<_> = (ROWS..2 * ROWS).map(person).collect();

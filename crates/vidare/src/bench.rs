@@ -212,7 +212,15 @@ async fn import(rows: u32, postgres: &str, sqlite_only: bool, repeat: u32) -> Re
     let csv_path = dir.path().join("participants.csv");
     {
         let file = std::io::BufWriter::new(std::fs::File::create(&csv_path)?);
-        csv_import::write_participants_csv(&synthetic_participants(rows), file)?;
+        // A municipality's file is in case or name order, not in identity-number
+        // order as generated: write the rows in a fixed scattered order, a stride
+        // through them by a prime larger than any row count (so every row once).
+        let people = synthetic_participants(rows);
+        let n = people.len() as u64;
+        let scattered: Vec<NewParticipant> = (0..n)
+            .map(|j| people[(j * 2_654_435_761 % n.max(1)) as usize].clone())
+            .collect();
+        csv_import::write_participants_csv(&scattered, file)?;
     }
     let bytes = std::fs::read(&csv_path)?;
     println!(
