@@ -68,18 +68,20 @@ type Key = (i64, i64, DateTime<Utc>);
 /// else. Only a cache: a key missing here (another server wrote it, or this one
 /// restarted) is written again, and the insert ignores a key that is already there.
 #[derive(Default)]
-pub(crate) struct Indexed {
+struct Indexed {
     minutes: BTreeMap<DateTime<Utc>, HashSet<(i64, i64)>>,
 }
 
 /// The start of the minute `at` falls in.
-pub(crate) fn minute_of(at: DateTime<Utc>) -> DateTime<Utc> {
+fn minute_of(at: DateTime<Utc>) -> DateTime<Utc> {
     at.duration_trunc(TimeDelta::minutes(1))
         .expect("a minute divides every timestamp")
 }
 
 impl Indexed {
-    /// The keys `events` need that are not known to be committed, without repeats.
+    /// The keys `events` need that are not known to be committed, without repeats, in
+    /// key order: two PostgreSQL servers inserting the same new keys then wait for
+    /// each other in the same order instead of deadlocking.
     fn missing(&self, events: &[&Event]) -> Vec<Key> {
         let mut seen = HashSet::new();
         let mut out = Vec::new();
@@ -94,6 +96,7 @@ impl Indexed {
                 out.push((e.tenant_id, p, minute));
             }
         }
+        out.sort_unstable();
         out
     }
 
@@ -321,16 +324,16 @@ mod tests {
         assert_eq!(
             first,
             [
-                (1, 3, m1),
                 (1, 1, m1),
                 (1, 2, m1),
+                (1, 2, m2),
+                (1, 3, m1),
                 (1, 4, m1),
-                (2, 2, m1),
-                (1, 2, m2)
+                (2, 2, m1)
             ]
         );
         // Not yet committed: asked again, the same keys.
-        assert_eq!(indexed.missing(&[&a]), [(1, 3, m1), (1, 1, m1), (1, 2, m1)]);
+        assert_eq!(indexed.missing(&[&a]), [(1, 1, m1), (1, 2, m1), (1, 3, m1)]);
         indexed.remember(&first);
         assert!(indexed.missing(&[&a, &b, &c, &d]).is_empty());
         let e = event(1, "2026-03-02T10:02:30Z", &[2, 5]);
