@@ -4,11 +4,12 @@
 //! entries cannot be written gets the error without costing others theirs. Both
 //! backends.
 
-use vidare_domain::ids::{ParticipantId, TenantId};
+use chrono::{DateTime, Utc};
+use vidare_domain::ids::{ParticipantId, TenantId, UserId};
 use vidare_domain::model::{Slug, Text};
 use vidare_store::repo::tenants::NewTenant;
 use vidare_store::testing::TestDb;
-use vidare_store::{Actor, Store};
+use vidare_store::{Actor, Scoped, Store};
 
 async fn tenant(store: &Store, slug: &str) -> TenantId {
     store
@@ -20,6 +21,38 @@ async fn tenant(store: &Store, slug: &str) -> TenantId {
         })
         .await
         .unwrap()
+}
+
+fn at(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+}
+
+/// The purposes of the views found for participant `p` (optionally by one user), newest
+/// first; every entry found must be about `p`.
+async fn purposes(
+    s: &Scoped<'_>,
+    p: i64,
+    user: Option<i64>,
+    limit: u32,
+    offset: u32,
+) -> Vec<String> {
+    let entries = s
+        .access_entries(Some(ParticipantId(p)), user.map(UserId), limit, offset)
+        .await
+        .unwrap();
+    assert!(entries.iter().all(|e| e.participant_id == p), "{entries:?}");
+    entries.into_iter().map(|e| e.purpose).collect()
+}
+
+/// How many per-minute keys the tenant's access log holds.
+async fn minute_keys(store: &Store, t: TenantId) -> i64 {
+    vidare_store::with_pool!(store, |pool| {
+        sqlx::query_scalar("SELECT COUNT(*) FROM access_subject_minutes WHERE tenant_id = $1")
+            .bind(t.get())
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    })
 }
 
 async fn concurrent_reads_are_all_logged(db: TestDb) {
@@ -204,13 +237,7 @@ async fn repeated_views_share_their_minute_keys(db: TestDb) {
             .unwrap();
         assert_eq!(page, entries[3..7]);
     }
-    let keys: i64 = vidare_store::with_pool!(db.store, |pool| {
-        sqlx::query_scalar("SELECT COUNT(*) FROM access_subject_minutes WHERE tenant_id = $1")
-            .bind(t.get())
-            .fetch_one(pool)
-            .await
-            .unwrap()
-    });
+    let keys = minute_keys(&db.store, t).await;
     // Fifty people, one key each, or two if the views crossed into a new minute.
     assert!((50..=100).contains(&keys), "{keys} keys");
 
@@ -241,13 +268,7 @@ async fn repeated_views_share_their_minute_keys(db: TestDb) {
     for task in tasks {
         task.await.unwrap().unwrap();
     }
-    assert_eq!(
-        s.access_entries(Some(ParticipantId(1100)), None, 100, 0)
-            .await
-            .unwrap()
-            .len(),
-        16
-    );
+    assert_eq!(purposes(&s, 1100, None, 100, 0).await.len(), 16);
 }
 
 /// The per-minute index finds exactly the views that showed a participant: not the
@@ -256,7 +277,6 @@ async fn repeated_views_share_their_minute_keys(db: TestDb) {
 async fn a_minute_key_finds_exactly_its_views(db: TestDb) {
     let t = tenant(&db.store, "logg-f").await;
     let other = tenant(&db.store, "logg-g").await;
-    let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().to_utc();
     // (tenant, at, user, participants)
     let events: [(vidare_domain::ids::TenantId, &str, Option<i64>, &str); 7] = [
         (t, "2026-03-02T10:00:59.999999Z", Some(1), "7"),
@@ -305,63 +325,22 @@ async fn a_minute_key_finds_exactly_its_views(db: TestDb) {
         }
     });
     let s = db.store.tenant(t);
-    let purposes = |entries: Vec<vidare_store::audit::AccessEntry>| {
-        entries.into_iter().map(|e| e.purpose).collect::<Vec<_>>()
-    };
-    let seven = s
-        .access_entries(Some(ParticipantId(7)), None, 100, 0)
-        .await
-        .unwrap();
-    assert!(seven.iter().all(|e| e.participant_id == 7));
-    assert_eq!(
-        purposes(seven),
-        ["view-5", "view-3", "view-2", "view-0"],
-        "participant 7"
-    );
-    let by_user_one = s
-        .access_entries(
-            Some(ParticipantId(7)),
-            Some(vidare_domain::ids::UserId(1)),
-            100,
-            0,
-        )
-        .await
-        .unwrap();
-    assert_eq!(purposes(by_user_one), ["view-5", "view-3", "view-0"]);
-    assert_eq!(
-        purposes(
-            s.access_entries(Some(ParticipantId(70)), None, 100, 0)
-                .await
-                .unwrap()
-        ),
-        ["view-2", "view-1"]
-    );
-    assert_eq!(
-        purposes(
-            s.access_entries(Some(ParticipantId(8)), None, 100, 0)
-                .await
-                .unwrap()
-        ),
-        ["view-4"]
-    );
-    assert_eq!(
-        purposes(
-            s.access_entries(Some(ParticipantId(7)), None, 2, 1)
-                .await
-                .unwrap()
-        ),
-        ["view-3", "view-2"]
-    );
-    assert_eq!(
-        purposes(
-            db.store
-                .tenant(other)
-                .access_entries(Some(ParticipantId(7)), None, 100, 0)
-                .await
-                .unwrap()
-        ),
-        ["view-6"]
-    );
+    let cases: [(i64, Option<i64>, u32, u32, &[&str]); 5] = [
+        (7, None, 100, 0, &["view-5", "view-3", "view-2", "view-0"]),
+        (7, Some(1), 100, 0, &["view-5", "view-3", "view-0"]),
+        (7, None, 2, 1, &["view-3", "view-2"]),
+        (70, None, 100, 0, &["view-2", "view-1"]),
+        (8, None, 100, 0, &["view-4"]),
+    ];
+    for (p, user, limit, offset, want) in cases {
+        assert_eq!(
+            purposes(&s, p, user, limit, offset).await,
+            want,
+            "participant {p}, user {user:?}, limit {limit}, offset {offset}"
+        );
+    }
+    let elsewhere = db.store.tenant(other);
+    assert_eq!(purposes(&elsewhere, 7, None, 100, 0).await, ["view-6"]);
 }
 
 /// Migration 0015 turns the per-view keys of 0011 into per-minute keys: every view
@@ -369,7 +348,6 @@ async fn a_minute_key_finds_exactly_its_views(db: TestDb) {
 async fn views_logged_before_0015_are_found_after_it(db: TestDb) {
     db.store.migrate_until(14).await.unwrap();
     let t = tenant(&db.store, "logg-h").await;
-    let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().to_utc();
     let views: [(i64, &str, &[i64]); 4] = [
         (1, "2025-06-01T08:00:10.25Z", &[4, 14]),
         (2, "2025-06-01T08:00:50Z", &[41]),
@@ -408,44 +386,30 @@ async fn views_logged_before_0015_are_found_after_it(db: TestDb) {
     });
     db.store.migrate().await.unwrap();
     let s = db.store.tenant(t);
-    let found = |p: i64| {
-        let s = &s;
-        async move {
-            s.access_entries(Some(ParticipantId(p)), None, 100, 0)
-                .await
-                .unwrap()
-                .into_iter()
-                .map(|e| (e.purpose, e.at))
-                .collect::<Vec<_>>()
-        }
-    };
+    let four: Vec<_> = s
+        .access_entries(Some(ParticipantId(4)), None, 100, 0)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.purpose, e.at))
+        .collect();
     assert_eq!(
-        found(4).await,
+        four,
         [
             ("view-4".to_string(), at("2025-06-02T23:59:59.999999Z")),
             ("view-3".to_string(), at("2025-06-01T08:01:00Z")),
             ("view-1".to_string(), at("2025-06-01T08:00:10.25Z")),
         ]
     );
-    let purposes = |v: Vec<(String, chrono::DateTime<chrono::Utc>)>| {
-        v.into_iter().map(|(p, _)| p).collect::<Vec<_>>()
-    };
-    assert_eq!(purposes(found(14).await), ["view-4", "view-1"]);
-    assert_eq!(purposes(found(41).await), ["view-2"]);
-    let keys: i64 = vidare_store::with_pool!(db.store, |pool| {
-        sqlx::query_scalar("SELECT COUNT(*) FROM access_subject_minutes WHERE tenant_id = $1")
-            .bind(t.get())
-            .fetch_one(pool)
-            .await
-            .unwrap()
-    });
+    assert_eq!(purposes(&s, 14, None, 100, 0).await, ["view-4", "view-1"]);
+    assert_eq!(purposes(&s, 41, None, 100, 0).await, ["view-2"]);
     // (4, 08:00) (14, 08:00) (41, 08:00) (4, 08:01) (14, 23:59 next day) (4, 23:59 next day)
-    assert_eq!(keys, 6);
+    assert_eq!(minute_keys(&db.store, t).await, 6);
     // New views after the migration are found together with the old ones.
     s.log_access(&[ParticipantId(41)], "view-5", None)
         .await
         .unwrap();
-    assert_eq!(purposes(found(41).await), ["view-5", "view-2"]);
+    assert_eq!(purposes(&s, 41, None, 100, 0).await, ["view-5", "view-2"]);
 }
 
 macro_rules! both_backends {

@@ -218,7 +218,7 @@ async fn import(rows: u32, postgres: &str, sqlite_only: bool, repeat: u32) -> Re
         let people = synthetic_participants(rows);
         let n = people.len() as u64;
         let scattered: Vec<NewParticipant> = (0..n)
-            .map(|j| people[(j * 2_654_435_761 % n.max(1)) as usize].clone())
+            .map(|j| people[(j * 2_654_435_761 % n) as usize].clone())
             .collect();
         csv_import::write_participants_csv(&scattered, file)?;
     }
