@@ -163,7 +163,15 @@ impl OrganisationNumber {
 
     /// The storage form: ten digits without a hyphen.
     pub fn canonical(&self) -> String {
-        self.digits.iter().map(|&d| char::from(b'0' + d)).collect()
+        self.canonical_ascii()
+            .iter()
+            .map(|&b| char::from(b))
+            .collect()
+    }
+
+    /// [`canonical`](Self::canonical) as its ten ASCII digits, without allocating.
+    pub fn canonical_ascii(&self) -> [u8; 10] {
+        self.digits.map(|d| b'0' + d)
     }
 
     /// The first digit (*gruppnummer*), which tells the broad legal form.

@@ -276,12 +276,33 @@ impl PersonalIdentityNumber {
 
     /// The storage form `YYYYMMDDNNNC` (a samordningsnummer has day + 60).
     pub fn canonical(&self) -> String {
-        format!(
-            "{}{}{}",
-            self.century_digits(),
-            self.date_digits(),
-            self.serial_and_check()
-        )
+        self.canonical_ascii()
+            .iter()
+            .map(|&b| char::from(b))
+            .collect()
+    }
+
+    /// [`canonical`](Self::canonical) as its twelve ASCII digits, without allocating:
+    /// an import keys and sorts a million rows by it.
+    pub fn canonical_ascii(&self) -> [u8; 12] {
+        let year = self.birth_date.year().unsigned_abs();
+        let (month, day) = (self.birth_date.month(), self.written_day());
+        let serial = u32::from(self.serial);
+        [
+            year / 1000 % 10,
+            year / 100 % 10,
+            year / 10 % 10,
+            year % 10,
+            month / 10,
+            month % 10,
+            day / 10,
+            day % 10,
+            serial / 100,
+            serial / 10 % 10,
+            serial % 10,
+            u32::from(self.check_digit()),
+        ]
+        .map(|d| b'0' + d as u8)
     }
 
     /// The 10-digit form `YYMMDD-NNNC` as written on `today`: with `+` instead
@@ -779,6 +800,8 @@ mod tests {
             prop_assert_eq!(PersonalIdentityNumber::parse_canonical(&n.canonical()), Ok(n));
             prop_assert_eq!(PersonalIdentityNumber::parse(&n.canonical(), t), Ok(n));
             prop_assert_eq!(PersonalIdentityNumber::parse(&n.to_string(), t), Ok(n));
+            // The storage form is the displayed one without its hyphen.
+            prop_assert_eq!(n.canonical(), n.to_string().replace('-', ""));
             let short = n.short_form(t);
             prop_assert_eq!(PersonalIdentityNumber::parse(&short, t), Ok(n));
             if n.age_on(t) < 100 {

@@ -142,6 +142,8 @@ pub struct Store {
     _checkpointer: Option<checkpoint::Handle>,
 }
 
+/// Each SQLite connection's page cache, in the pragma's negative-KiB form: 64 MiB.
+pub(crate) const SQLITE_CACHE_SIZE: &str = "-65536";
 /// How long a writer waits for SQLite's lock before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a writer waits for its turn on SQLite's single writer connection.
@@ -164,7 +166,7 @@ impl Store {
                 .busy_timeout(SQLITE_BUSY_TIMEOUT)
                 .foreign_keys(true)
                 .pragma("temp_store", "memory")
-                .pragma("cache_size", "-65536");
+                .pragma("cache_size", SQLITE_CACHE_SIZE);
             let in_memory = url.contains(":memory:") || url.contains("mode=memory");
             let pool = SqlitePoolOptions::new()
                 // An in-memory database exists per connection, so it must have exactly one.

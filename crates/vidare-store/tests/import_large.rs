@@ -80,9 +80,33 @@ async fn indexes(store: &Store) -> Vec<(String, String)> {
     }
 }
 
+/// On SQLite, the writer connection's sorting settings (temporary files, a small page
+/// cache, helper threads), which a large import changes for its index builds.
+async fn writer_settings(store: &Store) -> Option<(i64, i64, i64)> {
+    let vidare_store::Backend::Sqlite(pool) = store.writer() else {
+        return None;
+    };
+    let mut conn = pool.acquire().await.unwrap();
+    let mut get = Vec::new();
+    for pragma in ["temp_store", "cache_size", "threads"] {
+        get.push(
+            sqlx::query_scalar::<_, i64>(&format!("PRAGMA {pragma}"))
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap(),
+        );
+    }
+    Some((get[0], get[1], get[2]))
+}
+
 async fn a_large_import_keeps_the_indexes(db: TestDb) {
     let store = &db.store;
     let before = indexes(store).await;
+    let settings = writer_settings(store).await;
+    if store.kind() == BackendKind::Sqlite {
+        // Temporary data in memory, a 64 MiB page cache, no helper threads.
+        assert_eq!(settings, Some((2, -65536, 0)));
+    }
     assert!(
         before.iter().any(|(n, _)| n == "participants_tenant_name"),
         "{before:?}"
@@ -92,6 +116,7 @@ async fn a_large_import_keeps_the_indexes(db: TestDb) {
     let rows: Vec<_> = (0..ROWS).map(person).collect();
     assert_eq!(s.bulk_insert(&rows).await.unwrap(), ROWS as u64);
     assert_eq!(indexes(store).await, before);
+    assert_eq!(writer_settings(store).await, settings);
     assert_eq!(s.count_participants().await.unwrap(), ROWS as u64);
     // The rebuilt name index serves the list in name order.
     let first = s.list_participants(Page::first(3)).await.unwrap();
@@ -129,6 +154,7 @@ async fn a_large_import_keeps_the_indexes(db: TestDb) {
         other => panic!("expected a clash, got {other:?}"),
     }
     assert_eq!(indexes(store).await, before);
+    assert_eq!(writer_settings(store).await, settings);
     assert_eq!(s.count_participants().await.unwrap(), ROWS as u64);
 }
 
