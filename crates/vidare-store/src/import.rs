@@ -403,29 +403,24 @@ impl Scoped<'_> {
             let load = || -> Result<u64, sqlx::Error> {
                 // SAFETY: the handle is locked for this load, in our transaction;
                 // nothing else uses the connection until it is released.
-                let mut batch = unsafe {
-                    crate::sqlite_load::Statement::prepare(
-                        db,
-                        &insert_sql::<T>(SQLITE_ROWS_PER_INSERT),
-                    )?
+                let prepare = |rows: usize| unsafe {
+                    crate::sqlite_load::Statement::prepare(db, &insert_sql::<T>(rows))
                 };
-                let mut single =
-                    unsafe { crate::sqlite_load::Statement::prepare(db, &insert_sql::<T>(1))? };
-                let mut values = Vec::with_capacity(T::COLUMNS.len() * SQLITE_ROWS_PER_INSERT);
-                let mut in_batch = 0;
+                let full = T::COLUMNS.len() * SQLITE_ROWS_PER_INSERT;
+                let mut batch = prepare(SQLITE_ROWS_PER_INSERT)?;
+                let mut values = Vec::with_capacity(full);
                 let mut written = 0;
                 for (r, key) in in_key_order(rows, order) {
                     values.push(Value::Int(tid));
                     r.row.values(key.as_str(), &mut values);
-                    in_batch += 1;
-                    if in_batch == SQLITE_ROWS_PER_INSERT {
+                    if values.len() == full {
                         written += batch.run(&values)?;
                         values.clear();
-                        in_batch = 0;
                     }
                 }
-                for row in values.chunks(T::COLUMNS.len()) {
-                    written += single.run(row)?;
+                if !values.is_empty() {
+                    // The last rows, fewer than a batch: one statement of their number.
+                    written += prepare(values.len() / T::COLUMNS.len())?.run(&values)?;
                 }
                 Ok(written)
             };
